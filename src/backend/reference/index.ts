@@ -1,0 +1,25 @@
+/**
+ * The reference engine: plain loops over typed arrays, float32 or float64. It is the specification the
+ * native engine is proven against, and the fallback wherever the addon cannot load.
+ */
+import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend.js';
+import { rnnBackward, rnnForward } from './rnn.js';
+
+function unsupported(cell: CellKind): never {
+  throw new RangeError(`reference backend: cell ${JSON.stringify(cell)} is not implemented yet`);
+}
+
+export const referenceBackend: Backend = {
+  name: 'reference',
+  supportsFloat64: true,
+  recurrentForward(cell: CellKind, args: RecurrentForwardArgs): void {
+    if (cell === 'rnn_tanh') return rnnForward('tanh', args);
+    if (cell === 'rnn_relu') return rnnForward('relu', args);
+    unsupported(cell);
+  },
+  recurrentBackward(cell: CellKind, args: RecurrentBackwardArgs): void {
+    if (cell === 'rnn_tanh') return rnnBackward('tanh', args);
+    if (cell === 'rnn_relu') return rnnBackward('relu', args);
+    unsupported(cell);
+  },
+};

@@ -1,0 +1,2 @@
+export * from './tensor.js';
+export type { Parameter, StateDict } from './parameter.js';
