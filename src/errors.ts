@@ -66,9 +66,9 @@ export function isFloatArray(value: unknown): value is FloatArray {
 
 /**
  * A Tensor whose data is a Float32Array/Float64Array and whose shape matches `expected`
- * (a -1 entry matches any size). Returns the shape for convenience.
+ * (a -1 entry matches any size; a number is a rank; omitted accepts any shape). Returns the shape.
  */
-export function checkTensor(name: string, value: unknown, expected: readonly number[] | number): number[] {
+export function checkTensor(name: string, value: unknown, expected?: readonly number[] | number): number[] {
   if (typeof value !== 'object' || value === null || !('data' in value) || !('shape' in value)) {
     throw new TypeError(`${name}: expected a Tensor { data, shape }, received ${describe(value)}`);
   }
@@ -80,6 +80,7 @@ export function checkTensor(name: string, value: unknown, expected: readonly num
   if (numel(t.shape) !== t.data.length) {
     throw new RangeError(`${name}: shape ${shapeToString(t.shape)} needs ${numel(t.shape)} values, but data has ${t.data.length}`);
   }
+  if (expected === undefined) return t.shape;
   if (typeof expected === 'number') {
     if (t.shape.length !== expected) {
       throw new RangeError(`${name}: expected a ${expected}-D tensor, received shape ${shapeToString(t.shape)}`);

@@ -93,4 +93,7 @@ export interface Backend {
   readonly supportsFloat64: boolean;
   recurrentForward(cell: CellKind, args: RecurrentForwardArgs): void;
   recurrentBackward(cell: CellKind, args: RecurrentBackwardArgs): void;
+  /** Optional: the same work on a worker thread, leaving the event loop free (the native engine). */
+  recurrentForwardAsync?(cell: CellKind, args: RecurrentForwardArgs): Promise<void>;
+  recurrentBackwardAsync?(cell: CellKind, args: RecurrentBackwardArgs): Promise<void>;
 }

@@ -1,0 +1,98 @@
+/**
+ * Embedding: a lookup table of learned vectors, weight [numEmbeddings, embeddingDim], initialised N(0, 1)
+ * as PyTorch does. The padding row (if any) starts at zero and never receives a gradient.
+ */
+import type { Parameter } from '../parameter.js';
+import { Module } from './module.js';
+import type { DType, Tensor } from '../tensor.js';
+import { zeros } from '../tensor.js';
+import { checkInt, checkOneOf, describe } from '../errors.js';
+import { Rng } from '../random.js';
+
+export interface EmbeddingOptions {
+  numEmbeddings: number;
+  embeddingDim: number;
+  paddingIdx?: number;
+  seed?: number;
+  dtype?: DType;
+}
+
+/** Integer ids with a shape, e.g. [B, T]. */
+export interface IdTensor {
+  data: ArrayLike<number>;
+  shape: number[];
+}
+
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  readonly weight: Parameter;
+  private lastIds: Int32Array | null = null;
+
+  constructor(options: EmbeddingOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw new TypeError(`Embedding(options): expected an object, received ${describe(options)}`);
+    this.numEmbeddings = checkInt('numEmbeddings', options.numEmbeddings, 1);
+    this.embeddingDim = checkInt('embeddingDim', options.embeddingDim, 1);
+    const dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
+    this.paddingIdx = options.paddingIdx === undefined ? null : checkInt('paddingIdx', options.paddingIdx, 0, this.numEmbeddings - 1);
+    const shape = [this.numEmbeddings, this.embeddingDim];
+    this.weight = { name: 'weight', value: zeros(shape, dtype), grad: zeros(shape, dtype) };
+    const rng = new Rng(options.seed);
+    const w = this.weight.value.data;
+    for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+    if (this.paddingIdx !== null) w.fill(0, this.paddingIdx * this.embeddingDim, (this.paddingIdx + 1) * this.embeddingDim);
+  }
+
+  protected override ownParameters(): Parameter[] {
+    return [this.weight];
+  }
+
+  /** ids [...] → vectors [..., embeddingDim]. */
+  forward(ids: IdTensor): Tensor {
+    const checked = this.checkIds(ids);
+    const D = this.embeddingDim;
+    const out = zeros([...ids.shape, D], this.weight.value.data instanceof Float64Array ? 'float64' : 'float32');
+    const w = this.weight.value.data;
+    for (let n = 0; n < checked.length; n++) out.data.set(w.subarray(checked[n] * D, checked[n] * D + D), n * D);
+    if (this.training) this.lastIds = checked;
+    return out;
+  }
+
+  /** Accumulates dWeight from dOutput [..., embeddingDim]; ids carry no gradient. */
+  backward(dOutput: Tensor): void {
+    const ids = this.lastIds;
+    if (!ids) throw new Error('Embedding.backward: call forward in training mode first');
+    const D = this.embeddingDim;
+    if (!dOutput || !(dOutput.data instanceof Float32Array || dOutput.data instanceof Float64Array) || dOutput.data.length !== ids.length * D) {
+      throw new RangeError(`Embedding.backward(dOutput): expected ${ids.length * D} values (ids × ${D}), received ${describe(dOutput?.data)}`);
+    }
+    const g = this.weight.grad.data;
+    for (let n = 0; n < ids.length; n++) {
+      const id = ids[n];
+      if (id === this.paddingIdx) continue;
+      const go = id * D;
+      const d = n * D;
+      for (let j = 0; j < D; j++) g[go + j] += dOutput.data[d + j];
+    }
+  }
+
+  private checkIds(ids: IdTensor): Int32Array {
+    if (typeof ids !== 'object' || ids === null || !('data' in ids) || !Array.isArray(ids.shape)) {
+      throw new TypeError(`Embedding.forward(ids): expected { data: Int32Array | number[], shape: number[] }, received ${describe(ids)}`);
+    }
+    const n = ids.shape.reduce((a, b) => a * b, 1);
+    if (ids.data.length !== n) throw new RangeError(`Embedding.forward(ids): shape [${ids.shape.join(', ')}] needs ${n} ids, received ${ids.data.length}`);
+    if (n === 0) throw new RangeError('Embedding.forward(ids): expected at least one id, received an empty sequence');
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const id = ids.data[i];
+      if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) {
+        throw new RangeError(`Embedding.forward(ids): expected ids in [0, ${this.numEmbeddings - 1}], received ${describe(id)} at position ${i}`);
+      }
+      out[i] = id;
+    }
+    return out;
+  }
+}
