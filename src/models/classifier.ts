@@ -1,0 +1,106 @@
+/**
+ * Many → one: token ids → Embedding → recurrent stack → pooling → Linear → class logits.
+ * The classic sequence classifier (spam / not spam, sentiment). Softmax lives in the loss, as in PyTorch.
+ *
+ * State dict names: embedding.weight, rnn.weight_ih_l0 …, head.weight, head.bias.
+ */
+import type { BackendChoice } from '../backend/select.js';
+import type { Backend } from '../backend/backend.js';
+import { Embedding, type IdTensor } from '../layers/embedding.js';
+import { Linear } from '../layers/linear.js';
+import { Module } from '../layers/module.js';
+import { RNN } from '../layers/rnn.js';
+import type { RecurrentLayer } from '../layers/recurrent.js';
+import type { DType, Tensor } from '../tensor.js';
+import { checkInt, checkOneOf, describe } from '../errors.js';
+import { poolBackward, poolForward, type PoolState, type Pooling } from './pooling.js';
+
+export interface ClassifierOptions {
+  vocabSize: number;
+  embeddingDim: number;
+  hiddenSize: number;
+  numClasses: number;
+  cell?: 'rnn';
+  nonlinearity?: 'tanh' | 'relu';
+  numLayers?: number;
+  bidirectional?: boolean;
+  dropout?: number;
+  paddingIdx?: number;
+  pooling?: Pooling;
+  backend?: BackendChoice | Backend;
+  threads?: number;
+  seed?: number;
+  dtype?: DType;
+}
+
+export class SequenceClassifier extends Module {
+  readonly embedding: Embedding;
+  readonly rnn: RecurrentLayer;
+  readonly head: Linear;
+  readonly pooling: Pooling;
+  readonly numClasses: number;
+  private pool: PoolState | null = null;
+
+  constructor(options: ClassifierOptions) {
+    super();
+    if (typeof options !== 'object' || options === null) throw new TypeError(`SequenceClassifier(options): expected an object, received ${describe(options)}`);
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+    checkInt('seed', seed);
+    checkOneOf('cell', options.cell ?? 'rnn', ['rnn'] as const);
+    this.numClasses = checkInt('numClasses', options.numClasses, 2);
+    this.pooling = checkOneOf('pooling', options.pooling ?? 'last', ['last', 'mean', 'max'] as const);
+    const dtype = options.dtype;
+    this.embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype });
+    this.rnn = new RNN({
+      inputSize: options.embeddingDim,
+      hiddenSize: options.hiddenSize,
+      numLayers: options.numLayers,
+      bidirectional: options.bidirectional,
+      dropout: options.dropout,
+      nonlinearity: options.nonlinearity,
+      batchFirst: true,
+      backend: options.backend,
+      threads: options.threads,
+      seed: seed + 1,
+      dtype,
+    });
+    this.head = new Linear({ inFeatures: this.rnn.numDirections * this.rnn.hiddenSize, outFeatures: this.numClasses, seed: seed + 2, dtype });
+  }
+
+  protected override children(): Record<string, Module> {
+    return { embedding: this.embedding, rnn: this.rnn, head: this.head };
+  }
+
+  /** ids [B, T] (right-padded), lengths [B] (default: all T) → logits [B, numClasses]. */
+  forward(ids: IdTensor, lengths?: ArrayLike<number>): Tensor {
+    const checkedLengths = this.checkLengths(ids, lengths);
+    const x = this.embedding.forward(ids);
+    const { output } = this.rnn.forward(x);
+    const { pooled, state } = poolForward(this.pooling, output, checkedLengths, this.rnn.numDirections);
+    this.pool = this.training ? state : null;
+    return this.head.forward(pooled);
+  }
+
+  /** Backpropagates dLogits [B, numClasses] through the whole model, accumulating every gradient. */
+  backward(dLogits: Tensor): void {
+    if (!this.pool) throw new Error('SequenceClassifier.backward: call forward in training mode first');
+    const dPooled = this.head.backward(dLogits);
+    const dOutput = poolBackward(this.pool, dPooled.data);
+    const { dInput } = this.rnn.backward({ dOutput });
+    this.embedding.backward(dInput);
+  }
+
+  private checkLengths(ids: IdTensor, lengths: ArrayLike<number> | undefined): Int32Array {
+    if (!ids || !Array.isArray(ids.shape) || ids.shape.length !== 2) {
+      throw new RangeError(`SequenceClassifier.forward(ids): expected ids of shape [B, T], received ${describe(ids?.shape ?? ids)}`);
+    }
+    const [B, T] = ids.shape;
+    const out = new Int32Array(B);
+    if (lengths === undefined) return out.fill(T);
+    if (typeof lengths !== 'object' || lengths === null || lengths.length !== B) {
+      throw new RangeError(`SequenceClassifier.forward(lengths): expected ${B} lengths (one per example), received ${describe(lengths)}`);
+    }
+    for (let b = 0; b < B; b++) out[b] = checkInt(`SequenceClassifier.forward(lengths[${b}])`, lengths[b], 1, T);
+    return out;
+  }
+}
