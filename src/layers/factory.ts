@@ -1,0 +1,15 @@
+/**
+ * One constructor for every cell kind, for models and tests that pick the cell by name.
+ */
+import type { CellKind } from '../backend/backend.js';
+import { checkOneOf } from '../errors.js';
+import type { RecurrentLayer, RecurrentOptions } from './recurrent.js';
+import { RNN } from './rnn.js';
+
+export const CELL_KINDS: readonly CellKind[] = ['rnn_tanh', 'rnn_relu'];
+
+export function createRecurrentLayer(cell: CellKind, options: RecurrentOptions): RecurrentLayer {
+  const kind = checkOneOf('cell', cell, CELL_KINDS);
+  if (kind === 'rnn_tanh' || kind === 'rnn_relu') return new RNN({ ...options, nonlinearity: kind === 'rnn_tanh' ? 'tanh' : 'relu' });
+  throw new RangeError(`cell: ${JSON.stringify(kind)} has no layer class`);
+}
