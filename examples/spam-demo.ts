@@ -10,8 +10,6 @@ import { performance } from 'node:perf_hooks';
 import { SequenceClassifier } from '../src/models/classifier.js';
 import { Vocab } from '../src/text/vocab.js';
 import { Adam } from '../src/train/optim/adam.js';
-import { crossEntropy } from '../src/train/losses.js';
-import { clipGradNorm } from '../src/train/clip.js';
 import { bucketedBatches, padSequences } from '../src/data/batching.js';
 import { Rng } from '../src/random.js';
 import { loadSpamAssassin } from './spam-data.js';
@@ -78,12 +76,7 @@ for (let epoch = 1; epoch <= EPOCHS; epoch++) {
   const start = performance.now();
   for (const [i, batch] of batches.entries()) {
     const { ids, lengths } = padSequences(batch.map((j) => trainIds[j]), vocab.padIndex);
-    optimizer.zeroGrad();
-    const logits = model.forward(ids, lengths);
-    const { loss, grad } = crossEntropy(logits, batch.map((j) => train[j].label));
-    model.backward(grad);
-    clipGradNorm(optimizer.params, 1.0);
-    optimizer.step();
+    const { loss } = model.trainStep(ids, lengths, batch.map((j) => train[j].label), optimizer, { clipNorm: 1.0 });
     lossSum += loss;
     sequences += batch.length;
     const elapsed = (trainingMs + performance.now() - start) / 1000;

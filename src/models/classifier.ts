@@ -10,7 +10,10 @@ import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
 import { RNN } from '../layers/rnn.js';
-import type { RecurrentLayer } from '../layers/recurrent.js';
+import { LayerBusyError, type RecurrentLayer } from '../layers/recurrent.js';
+import type { Optimizer } from '../train/optim/optimizer.js';
+import { crossEntropy, softmax } from '../train/losses.js';
+import { clipGradNorm } from '../train/clip.js';
 import type { DType, Tensor } from '../tensor.js';
 import { checkInt, checkOneOf, describe } from '../errors.js';
 import { poolBackward, poolForward, type PoolState, type Pooling } from './pooling.js';
@@ -33,6 +36,12 @@ export interface ClassifierOptions {
   dtype?: DType;
 }
 
+export interface TrainStepResult {
+  loss: number;
+  /** total gradient norm before clipping; NaN when no clipNorm was given */
+  gradNorm: number;
+}
+
 export class SequenceClassifier extends Module {
   readonly embedding: Embedding;
   readonly rnn: RecurrentLayer;
@@ -40,6 +49,7 @@ export class SequenceClassifier extends Module {
   readonly pooling: Pooling;
   readonly numClasses: number;
   private pool: PoolState | null = null;
+  private busy = false;
 
   constructor(options: ClassifierOptions) {
     super();
@@ -73,21 +83,80 @@ export class SequenceClassifier extends Module {
 
   /** ids [B, T] (right-padded), lengths [B] (default: all T) → logits [B, numClasses]. */
   forward(ids: IdTensor, lengths?: ArrayLike<number>): Tensor {
+    this.checkIdle();
     const checkedLengths = this.checkLengths(ids, lengths);
     const x = this.embedding.forward(ids);
-    const { output } = this.rnn.forward(x);
-    const { pooled, state } = poolForward(this.pooling, output, checkedLengths, this.rnn.numDirections);
-    this.pool = this.training ? state : null;
-    return this.head.forward(pooled);
+    return this.finishForward(this.rnn.forward(x).output, checkedLengths);
   }
 
   /** Backpropagates dLogits [B, numClasses] through the whole model, accumulating every gradient. */
   backward(dLogits: Tensor): void {
+    this.checkIdle();
+    this.embedding.backward(this.rnn.backward({ dOutput: this.startBackward(dLogits) }).dInput);
+  }
+
+  /**
+   * One optimisation step on a batch: zeroGrad, forward, cross-entropy, backward, optional clipping, step.
+   * Returns the loss and the gradient norm before clipping.
+   */
+  trainStep(ids: IdTensor, lengths: ArrayLike<number> | undefined, targets: ArrayLike<number>, optimizer: Optimizer, { clipNorm }: { clipNorm?: number } = {}): TrainStepResult {
+    optimizer.zeroGrad();
+    const { loss, grad } = crossEntropy(this.forward(ids, lengths), targets);
+    this.backward(grad);
+    return this.finishStep(loss, optimizer, clipNorm);
+  }
+
+  /**
+   * trainStep with the recurrent kernels on a worker thread (native engine), so the event loop stays free.
+   * A second call while one is running throws LayerBusyError: await each step.
+   */
+  async trainStepAsync(ids: IdTensor, lengths: ArrayLike<number> | undefined, targets: ArrayLike<number>, optimizer: Optimizer, { clipNorm }: { clipNorm?: number } = {}): Promise<TrainStepResult> {
+    this.checkIdle();
+    this.busy = true;
+    try {
+      optimizer.zeroGrad();
+      const x = this.embedding.forward(ids);
+      const checkedLengths = this.checkLengths(ids, lengths);
+      const logits = this.finishForward((await this.rnn.forwardAsync(x)).output, checkedLengths);
+      const { loss, grad } = crossEntropy(logits, targets);
+      const { dInput } = await this.rnn.backwardAsync({ dOutput: this.startBackward(grad) });
+      this.embedding.backward(dInput);
+      return this.finishStep(loss, optimizer, clipNorm);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Class probabilities [B, numClasses] in eval mode (no state kept), restoring the previous mode. */
+  predictProba(ids: IdTensor, lengths?: ArrayLike<number>): Tensor {
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return softmax(this.forward(ids, lengths));
+    } finally {
+      this.train(wasTraining);
+    }
+  }
+
+  private finishForward(output: Tensor, lengths: Int32Array): Tensor {
+    const { pooled, state } = poolForward(this.pooling, output, lengths, this.rnn.numDirections);
+    this.pool = this.training ? state : null;
+    return this.head.forward(pooled);
+  }
+
+  private startBackward(dLogits: Tensor): Tensor {
     if (!this.pool) throw new Error('SequenceClassifier.backward: call forward in training mode first');
-    const dPooled = this.head.backward(dLogits);
-    const dOutput = poolBackward(this.pool, dPooled.data);
-    const { dInput } = this.rnn.backward({ dOutput });
-    this.embedding.backward(dInput);
+    return poolBackward(this.pool, this.head.backward(dLogits).data);
+  }
+
+  private finishStep(loss: number, optimizer: Optimizer, clipNorm: number | undefined): TrainStepResult {
+    const gradNorm = clipNorm === undefined ? NaN : clipGradNorm(optimizer.params, clipNorm);
+    optimizer.step();
+    return { loss, gradNorm };
+  }
+
+  private checkIdle(): void {
+    if (this.busy) throw new LayerBusyError('SequenceClassifier: a trainStepAsync is still running on this model; await it before the next call');
   }
 
   private checkLengths(ids: IdTensor, lengths: ArrayLike<number> | undefined): Int32Array {
