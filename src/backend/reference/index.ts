@@ -4,6 +4,8 @@
  */
 import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend.js';
 import { rnnBackward, rnnForward } from './rnn.js';
+import { lstmBackward, lstmForward } from './lstm.js';
+import { gruBackward, gruForward } from './gru.js';
 
 function unsupported(cell: CellKind): never {
   throw new RangeError(`reference backend: cell ${JSON.stringify(cell)} is not implemented yet`);
@@ -15,11 +17,15 @@ export const referenceBackend: Backend = {
   recurrentForward(cell: CellKind, args: RecurrentForwardArgs): void {
     if (cell === 'rnn_tanh') return rnnForward('tanh', args);
     if (cell === 'rnn_relu') return rnnForward('relu', args);
+    if (cell === 'lstm') return lstmForward(args);
+    if (cell === 'gru') return gruForward(args);
     unsupported(cell);
   },
   recurrentBackward(cell: CellKind, args: RecurrentBackwardArgs): void {
     if (cell === 'rnn_tanh') return rnnBackward('tanh', args);
     if (cell === 'rnn_relu') return rnnBackward('relu', args);
+    if (cell === 'lstm') return lstmBackward(args);
+    if (cell === 'gru') return gruBackward(args);
     unsupported(cell);
   },
 };

@@ -15,22 +15,9 @@
 import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor.js';
 import { matmulAddAB, matmulAddABt, matmulAddAtB } from './matmul.js';
+import { addBiasRows, stepAt } from './common.js';
 
 export type Activation = 'tanh' | 'relu';
-
-/** Step order for a direction: forward 0…T−1, reverse T−1…0. */
-export function stepAt(i: number, T: number, reverse: boolean): number {
-  return reverse ? T - 1 - i : i;
-}
-
-/** Adds a bias row to each of `rows` rows of width `n` starting at `off`. */
-export function addBiasRows(out: FloatArray, off: number, bias: FloatArray | null, rows: number, n: number): void {
-  if (!bias) return;
-  for (let r = 0; r < rows; r++) {
-    const o = off + r * n;
-    for (let j = 0; j < n; j++) out[o + j] += bias[j];
-  }
-}
 
 export function rnnForward(act: Activation, a: RecurrentForwardArgs): void {
   const { T, B, I, H, reverse, x, y, hN, h0, weightIh, weightHh, biasIh, biasHh } = a;
