@@ -1,0 +1,52 @@
+// Shared types for the N-API-free kernels: sizes, aligned scratch buffers, the execution context.
+//
+// Shape legend (every kernel file): T time steps, B batch, I input features, H hidden units,
+// G gates per cell (RNN 1, LSTM 4, GRU 3). Layouts are time-major, row-major: x [T,B,I], y [T,B,H].
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+
+namespace fastrnn {
+
+using i64 = std::int64_t;
+
+struct SimdOps;
+class ThreadPool;
+
+// What every kernel call runs with: the SIMD path, the worker pool and how many threads it may use.
+struct Context {
+  const SimdOps* ops;
+  ThreadPool* pool;
+  int threads;
+};
+
+// A 64-byte aligned float buffer (zmm-friendly), freed on scope exit. Throws std::bad_alloc.
+class AlignedBuf {
+ public:
+  AlignedBuf() = default;
+  explicit AlignedBuf(std::size_t n) { reset(n); }
+  ~AlignedBuf() { std::free(p_); }
+  AlignedBuf(const AlignedBuf&) = delete;
+  AlignedBuf& operator=(const AlignedBuf&) = delete;
+  void reset(std::size_t n) {
+    std::free(p_);
+    p_ = nullptr;
+    n_ = 0;
+    if (n == 0) return;
+    std::size_t bytes = ((n * sizeof(float)) + 63) / 64 * 64;
+    p_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+    if (!p_) throw std::bad_alloc();
+    n_ = n;
+  }
+  float* data() const { return p_; }
+  std::size_t size() const { return n_; }
+
+ private:
+  float* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+}  // namespace fastrnn
