@@ -18,8 +18,11 @@ export {
   type RecurrentInputGradients,
 } from './layers/recurrent.js';
 export { RNN, type RNNOptions } from './layers/rnn.js';
+export { LSTM } from './layers/lstm.js';
+export { GRU } from './layers/gru.js';
+export { createRecurrentLayer, CELL_KINDS } from './layers/factory.js';
 
-export { SequenceClassifier, type ClassifierOptions } from './models/classifier.js';
+export { SequenceClassifier, type ClassifierOptions, type TrainStepResult } from './models/classifier.js';
 export type { Pooling } from './models/pooling.js';
 
 export {

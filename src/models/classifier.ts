@@ -9,7 +9,7 @@ import type { Backend } from '../backend/backend.js';
 import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
-import { RNN } from '../layers/rnn.js';
+import { createRecurrentLayer } from '../layers/factory.js';
 import { LayerBusyError, type RecurrentLayer } from '../layers/recurrent.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { crossEntropy, softmax } from '../train/losses.js';
@@ -23,7 +23,8 @@ export interface ClassifierOptions {
   embeddingDim: number;
   hiddenSize: number;
   numClasses: number;
-  cell?: 'rnn';
+  /** 'rnn' (with `nonlinearity`), 'lstm' or 'gru' */
+  cell?: 'rnn' | 'lstm' | 'gru';
   nonlinearity?: 'tanh' | 'relu';
   numLayers?: number;
   bidirectional?: boolean;
@@ -56,18 +57,21 @@ export class SequenceClassifier extends Module {
     if (typeof options !== 'object' || options === null) throw new TypeError(`SequenceClassifier(options): expected an object, received ${describe(options)}`);
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     checkInt('seed', seed);
-    checkOneOf('cell', options.cell ?? 'rnn', ['rnn'] as const);
+    const cell = checkOneOf('cell', options.cell ?? 'rnn', ['rnn', 'lstm', 'gru'] as const);
+    const nonlinearity = checkOneOf('nonlinearity', options.nonlinearity ?? 'tanh', ['tanh', 'relu'] as const);
+    if (cell !== 'rnn' && options.nonlinearity !== undefined) {
+      throw new RangeError(`nonlinearity: only cell 'rnn' takes one, received ${describe(options.nonlinearity)} with cell ${describe(cell)}`);
+    }
     this.numClasses = checkInt('numClasses', options.numClasses, 2);
     this.pooling = checkOneOf('pooling', options.pooling ?? 'last', ['last', 'mean', 'max'] as const);
     const dtype = options.dtype;
     this.embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype });
-    this.rnn = new RNN({
+    this.rnn = createRecurrentLayer(cell === 'rnn' ? (nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh') : cell, {
       inputSize: options.embeddingDim,
       hiddenSize: options.hiddenSize,
       numLayers: options.numLayers,
       bidirectional: options.bidirectional,
       dropout: options.dropout,
-      nonlinearity: options.nonlinearity,
       batchFirst: true,
       backend: options.backend,
       threads: options.threads,

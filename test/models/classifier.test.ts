@@ -10,12 +10,14 @@ import { numericGradient, relativeError } from '../helpers/gradcheck.js';
 
 describe('SequenceClassifier', () => {
   it.each([
-    { pooling: 'last' as const, bidirectional: false },
-    { pooling: 'mean' as const, bidirectional: true },
-    { pooling: 'max' as const, bidirectional: true },
-  ])('has exact float64 gradients with padding (%o)', ({ pooling, bidirectional }) => {
+    { pooling: 'last' as const, bidirectional: false, cell: 'rnn' as const },
+    { pooling: 'mean' as const, bidirectional: true, cell: 'rnn' as const },
+    { pooling: 'max' as const, bidirectional: true, cell: 'rnn' as const },
+    { pooling: 'last' as const, bidirectional: false, cell: 'lstm' as const },
+    { pooling: 'mean' as const, bidirectional: true, cell: 'gru' as const },
+  ])('has exact float64 gradients with padding (%o)', ({ pooling, bidirectional, cell }) => {
     const model = new SequenceClassifier({
-      vocabSize: 7, embeddingDim: 3, hiddenSize: 4, numClasses: 3, numLayers: 2, bidirectional, pooling, paddingIdx: 0,
+      vocabSize: 7, embeddingDim: 3, hiddenSize: 4, numClasses: 3, numLayers: 2, bidirectional, pooling, paddingIdx: 0, cell,
       dtype: 'float64', seed: 5, backend: 'reference',
     });
     const { ids, lengths } = padSequences([[1, 2, 3, 4], [5, 6], [2, 2, 1]], 0);
