@@ -24,10 +24,12 @@ export function gateCount(cell: CellKind): number {
 }
 
 /**
- * Floats of training cache a forward keeps for its backward, beyond y itself.
+ * Floats of training cache a forward keeps for its backward, beyond y itself. Laid out in this order,
+ * time-major and indexed by t (not by processing order, so a reverse direction uses the same layout):
  * RNN: nothing (the activation's derivative follows from y).
- * LSTM: gate activations i, f, g, o [T, B, 4H] and cell states c_t [T, B, H].
- * GRU: gate activations r, z, n [T, B, 3H] and W_hn·h_{t−1} + b_hn [T, B, H].
+ * LSTM: gate activations i, f, g, o [T, B, 4H] (after σ/tanh), then cell states c_t [T, B, H].
+ * GRU: gate activations r, z, n [T, B, 3H] (after σ/tanh), then W_hn·h_{t−1} + b_hn [T, B, H].
+ * The cache only passes from an engine's forward to the same engine's backward.
  */
 export function cacheSize(cell: CellKind, T: number, B: number, H: number): number {
   if (cell === 'lstm') return T * B * 5 * H;

@@ -7,8 +7,8 @@ import { rnnBackward, rnnForward } from './rnn.js';
 import { lstmBackward, lstmForward } from './lstm.js';
 import { gruBackward, gruForward } from './gru.js';
 
-function unsupported(cell: CellKind): never {
-  throw new RangeError(`reference backend: cell ${JSON.stringify(cell)} is not implemented yet`);
+function unsupported(cell: unknown): never {
+  throw new RangeError(`reference backend: expected cell 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru', received ${JSON.stringify(cell)}`);
 }
 
 export const referenceBackend: Backend = {
