@@ -44,7 +44,9 @@ void ThreadPool::grow(int total_threads) {
   if (want > kMaxThreads - 1) want = kMaxThreads - 1;
   while (static_cast<int>(workers_.size()) < want) {
     int index = static_cast<int>(workers_.size());
-    workers_.emplace_back([this, index] { worker_main(index); });
+    // The generation is read here, not in the new thread: a job posted right after grow() must count as new.
+    std::uint64_t seen = state_.load(std::memory_order_acquire);
+    workers_.emplace_back([this, index, seen] { worker_main(index, seen); });
     workers_.back().detach();
   }
 }
@@ -63,9 +65,8 @@ void ThreadPool::work() {
   }
 }
 
-void ThreadPool::worker_main(int index) {
+void ThreadPool::worker_main(int index, std::uint64_t seen) {
   // state_ packs (generation << 16 | participants) so a worker reads both in one load.
-  std::uint64_t seen = state_.load(std::memory_order_acquire);
   for (;;) {
     auto changed = [&] { return (state_.load(std::memory_order_acquire) >> 16) != (seen >> 16); };
     if (!spin_until(changed)) {

@@ -40,7 +40,7 @@ class ThreadPool {
  private:
   ThreadPool() = default;
   void grow(int total_threads);
-  void worker_main(int index);
+  void worker_main(int index, std::uint64_t seen);
   void work();
 
   std::mutex call_mutex_;
