@@ -22,6 +22,7 @@ struct Avx2Kernel {
   template <int R>
   FASTRNN_AVX2 static void tile_rows(i64 kc, const float* A, const float* B, float* C, i64 ldc, int nr, bool acc) {
     __m256 c0[R], c1[R];
+    _Pragma("GCC unroll 16")
     for (int i = 0; i < R; i++) {
       c0[i] = _mm256_setzero_ps();
       c1[i] = _mm256_setzero_ps();
@@ -30,6 +31,7 @@ struct Avx2Kernel {
       const __m256 b0 = _mm256_loadu_ps(B + k * NR);
       const __m256 b1 = _mm256_loadu_ps(B + k * NR + 8);
       const float* a = A + k * MR;
+      _Pragma("GCC unroll 16")
       for (int i = 0; i < R; i++) {
         const __m256 av = _mm256_broadcast_ss(a + i);
         c0[i] = _mm256_fmadd_ps(av, b0, c0[i]);
@@ -37,6 +39,7 @@ struct Avx2Kernel {
       }
     }
     if (nr == NR) {
+      _Pragma("GCC unroll 16")
       for (int i = 0; i < R; i++) {
         float* cr = C + i * ldc;
         __m256 v0 = c0[i], v1 = c1[i];
@@ -51,6 +54,7 @@ struct Avx2Kernel {
     }
     // Edge columns: same arithmetic through a small buffer.
     alignas(32) float t[NR];
+    _Pragma("GCC unroll 16")
     for (int i = 0; i < R; i++) {
       float* cr = C + i * ldc;
       _mm256_store_ps(t, c0[i]);

@@ -26,6 +26,7 @@ struct Avx512Kernel {
   FASTRNN_AVX512 static void tile_rows(i64 kc, const float* A, const float* B, float* C, i64 ldc, int nr,
                                        bool acc) {
     __m512 c0[R], c1[R];
+    _Pragma("GCC unroll 16")
     for (int i = 0; i < R; i++) {
       c0[i] = _mm512_setzero_ps();
       c1[i] = _mm512_setzero_ps();
@@ -34,6 +35,7 @@ struct Avx512Kernel {
       const __m512 b0 = _mm512_loadu_ps(B + k * NR);
       const __m512 b1 = _mm512_loadu_ps(B + k * NR + 16);
       const float* a = A + k * MR;
+      _Pragma("GCC unroll 16")
       for (int i = 0; i < R; i++) {
         const __m512 av = _mm512_set1_ps(a[i]);
         c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
@@ -43,6 +45,7 @@ struct Avx512Kernel {
     const __mmask16 m0 = nr >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << nr) - 1u);
     const __mmask16 m1 =
         nr >= 32 ? static_cast<__mmask16>(0xffff) : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1u);
+    _Pragma("GCC unroll 16")
     for (int i = 0; i < R; i++) {
       float* cr = C + i * ldc;
       __m512 v0 = c0[i], v1 = c1[i];

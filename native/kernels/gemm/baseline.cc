@@ -20,11 +20,13 @@ struct BaselineKernel {
     for (i64 k = 0; k < kc; k++) {
       const float* b = B + k * NR;
       const float* a = A + k * MR;
+      _Pragma("GCC unroll 16")
       for (int i = 0; i < R; i++) {
         const float av = a[i];
         for (int j = 0; j < NR; j++) c[i][j] += av * b[j];
       }
     }
+    _Pragma("GCC unroll 16")
     for (int i = 0; i < R; i++) {
       float* cr = C + i * ldc;
       for (int j = 0; j < nr; j++) cr[j] = acc ? cr[j] + c[i][j] : c[i][j];
