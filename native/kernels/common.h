@@ -49,4 +49,16 @@ class AlignedBuf {
   std::size_t n_ = 0;
 };
 
+// Grow-only scratch buffers reused across kernel calls, so large temporaries do not page-fault afresh on
+// every call. Kernel calls are serialized (ThreadPool::call_mutex), so one set of slots suffices; a
+// call must not use one slot for two live buffers.
+enum ScratchSlot { kScratchWeightIh, kScratchWeightHh, kScratchSteps, kScratchBigB, kScratchSlots = 8 };
+
+inline float* scratch(int slot, std::size_t n) {
+  static AlignedBuf bufs[kScratchSlots];
+  AlignedBuf& b = bufs[slot];
+  if (b.size() < n) b.reset(n);
+  return b.data();
+}
+
 }  // namespace fastrnn

@@ -99,21 +99,20 @@ void rnn_forward(const Context& ctx, RnnAct act, const RnnForwardArgs& a) {
   }
   // y ← x · W_ihᵀ + b_ih + b_hh for all T·B rows. W_ihᵀ as B[K=I, N=H]: element (i, h) = W_ih[h·I + i].
   {
-    AlignedBuf wih(packed_b_size(ops, I, H));
-    ops.pack_b(ctx, MatView{a.w_ih, 1, I}, I, H, wih.data());
+    float* wih = scratch(kScratchWeightIh, packed_b_size(ops, I, H));
+    ops.pack_b(ctx, MatView{a.w_ih, 1, I}, I, H, wih);
     const BiasCtx bias{a.b_ih, a.b_hh};
     const Epilogue epi{&bias_epilogue, &bias};
-    ops.gemm(ctx, T * B, H, I, MatView{a.x, I, 1}, wih.data(), a.y, H, false,
-             (a.b_ih || a.b_hh) ? &epi : nullptr);
+    ops.gemm(ctx, T * B, H, I, MatView{a.x, I, 1}, wih, a.y, H, false, (a.b_ih || a.b_hh) ? &epi : nullptr);
   }
-  AlignedBuf whh(packed_b_size(ops, H, H));
-  ops.pack_b(ctx, MatView{a.w_hh, 1, H}, H, H, whh.data());
+  float* whh = scratch(kScratchWeightHh, packed_b_size(ops, H, H));
+  ops.pack_b(ctx, MatView{a.w_hh, 1, H}, H, H, whh);
   const ActCtx actx{ctx.ops, act};
   const Epilogue epi{&act_epilogue, &actx};
   const float* prev = a.h0;
   for (i64 i = 0; i < T; i++) {
     float* yt = a.y + step_at(i, T, a.reverse) * BH;
-    if (prev) ops.gemm(ctx, B, H, H, MatView{prev, H, 1}, whh.data(), yt, H, true, &epi);
+    if (prev) ops.gemm(ctx, B, H, H, MatView{prev, H, 1}, whh, yt, H, true, &epi);
     else act_rows(actx, yt, H, 0, B, 0, H);
     prev = yt;
   }
@@ -128,15 +127,15 @@ void rnn_backward(const Context& ctx, RnnAct act, const RnnBackwardArgs& a) {
     else std::memset(a.dh0, 0, sizeof(float) * BH);
     return;
   }
-  AlignedBuf dpre(static_cast<std::size_t>(TB * H));
+  float* dpre = scratch(kScratchSteps, static_cast<std::size_t>(TB * H));
   // dh = dpre · W_hh: W_hh as B[K=H, N=H] row-major.
-  AlignedBuf whh(packed_b_size(ops, H, H));
-  ops.pack_b(ctx, MatView{a.w_hh, H, 1}, H, H, whh.data());
+  float* whh = scratch(kScratchWeightHh, packed_b_size(ops, H, H));
+  ops.pack_b(ctx, MatView{a.w_hh, H, 1}, H, H, whh);
 
   // Last processed step: dpre = (dhN + dy) ⊙ f'(y).
   {
     const i64 off = step_at(T - 1, T, a.reverse) * BH;
-    float* d = dpre.data() + off;
+    float* d = dpre + off;
     if (a.dhN) std::memcpy(d, a.dhN, sizeof(float) * BH);
     else std::memset(d, 0, sizeof(float) * BH);
     const DactCtx dc{act, a.dy ? a.dy + off : nullptr, a.y + off};
@@ -147,47 +146,46 @@ void rnn_backward(const Context& ctx, RnnAct act, const RnnBackwardArgs& a) {
     const i64 prev = step_at(i - 1, T, a.reverse) * BH;
     const DactCtx dc{act, a.dy ? a.dy + prev : nullptr, a.y + prev};
     const Epilogue epi{&dact_epilogue, &dc};
-    ops.gemm(ctx, B, H, H, MatView{dpre.data() + off, H, 1}, whh.data(), dpre.data() + prev, H, false, &epi);
+    ops.gemm(ctx, B, H, H, MatView{dpre + off, H, 1}, whh, dpre + prev, H, false, &epi);
   }
-  ops.gemm(ctx, B, H, H, MatView{dpre.data() + step_at(0, T, a.reverse) * BH, H, 1}, whh.data(), a.dh0, H, false,
-           nullptr);
-  whh.reset(0);
+  ops.gemm(ctx, B, H, H, MatView{dpre + step_at(0, T, a.reverse) * BH, H, 1}, whh, a.dh0, H, false, nullptr);
 
   // dx = dpre · W_ih (W_ih as B[K=H, N=I] row-major).
   {
-    AlignedBuf wih(packed_b_size(ops, H, I));
-    ops.pack_b(ctx, MatView{a.w_ih, I, 1}, H, I, wih.data());
-    ops.gemm(ctx, TB, I, H, MatView{dpre.data(), H, 1}, wih.data(), a.dx, I, false, nullptr);
+    float* wih = scratch(kScratchWeightIh, packed_b_size(ops, H, I));
+    ops.pack_b(ctx, MatView{a.w_ih, I, 1}, H, I, wih);
+    ops.gemm(ctx, TB, I, H, MatView{dpre, H, 1}, wih, a.dx, I, false, nullptr);
   }
   // dW_ih += dpreᵀ · x: A = dpreᵀ [H, TB] (element (h, r) = dpre[r·H + h]), B = x [TB, I].
-  const MatView dpre_t{dpre.data(), 1, H};
   {
-    AlignedBuf xp(packed_b_size(ops, TB, I));
-    ops.pack_b(ctx, MatView{a.x, I, 1}, TB, I, xp.data());
-    ops.gemm(ctx, H, I, TB, dpre_t, xp.data(), a.dw_ih, I, true, nullptr);
+    float* xp = scratch(kScratchBigB, packed_b_size(ops, TB, I));
+    ops.pack_b(ctx, MatView{a.x, I, 1}, TB, I, xp);
+    ops.gemm(ctx, H, I, TB, MatView{dpre, 1, H}, xp, a.dw_ih, I, true, nullptr);
   }
-  // dW_hh += dpreᵀ · h_prev, h_prev row block for step t = y of the previous processed step (h0 or 0 first).
+  // dW_hh += Σ_t dpre_tᵀ · h_{t−1}. In memory the previous steps' outputs are y shifted by one step (B rows):
+  // forward direction, dpre rows [B, TB) pair with y rows [0, TB−B); reverse, rows [0, TB−B) with y [B, TB).
+  // The first processed step pairs with h0 (nothing to add when h0 is null: zeros).
   {
-    AlignedBuf hprev(static_cast<std::size_t>(TB * H));
-    for (i64 i = 0; i < T; i++) {
-      float* dst = hprev.data() + step_at(i, T, a.reverse) * BH;
-      if (i == 0) {
-        if (a.h0) std::memcpy(dst, a.h0, sizeof(float) * BH);
-        else std::memset(dst, 0, sizeof(float) * BH);
-      } else {
-        std::memcpy(dst, a.y + step_at(i - 1, T, a.reverse) * BH, sizeof(float) * BH);
-      }
+    const i64 K = TB - B;
+    if (K > 0) {
+      const float* dp = a.reverse ? dpre : dpre + BH;
+      const float* hp = a.reverse ? a.y + BH : a.y;
+      float* packed = scratch(kScratchBigB, packed_b_size(ops, K, H));
+      ops.pack_b(ctx, MatView{hp, H, 1}, K, H, packed);
+      ops.gemm(ctx, H, H, K, MatView{dp, 1, H}, packed, a.dw_hh, H, true, nullptr);
     }
-    AlignedBuf hp(packed_b_size(ops, TB, H));
-    ops.pack_b(ctx, MatView{hprev.data(), H, 1}, TB, H, hp.data());
-    hprev.reset(0);
-    ops.gemm(ctx, H, H, TB, dpre_t, hp.data(), a.dw_hh, H, true, nullptr);
+    if (a.h0) {
+      const float* dp = dpre + step_at(0, T, a.reverse) * BH;
+      float* packed = scratch(kScratchBigB, packed_b_size(ops, B, H));
+      ops.pack_b(ctx, MatView{a.h0, H, 1}, B, H, packed);
+      ops.gemm(ctx, H, H, B, MatView{dp, 1, H}, packed, a.dw_hh, H, true, nullptr);
+    }
   }
   // db += Σ_rows dpre, summed in double (T·B can be thousands of rows), parallel over column blocks.
   if (a.db_ih || a.db_hh) {
     constexpr i64 kCols = 64;
     const i64 blocks = (H + kCols - 1) / kCols;
-    const float* d = dpre.data();
+    const float* d = dpre;
     auto colsum = [&](i64 blk) {
       const i64 c0 = blk * kCols, c1 = c0 + kCols < H ? c0 + kCols : H;
       double s[kCols] = {};

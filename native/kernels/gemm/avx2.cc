@@ -19,23 +19,38 @@ struct Avx2Kernel {
   static constexpr int NR = 16;
   static constexpr int KC = 256;
 
+  // A is packed ([k][MR]) when lda == 0, else row-major with row stride lda.
   template <int R>
-  FASTRNN_AVX2 static void tile_rows(i64 kc, const float* A, const float* B, float* C, i64 ldc, int nr, bool acc) {
+  FASTRNN_AVX2 static void tile_rows(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int nr,
+                                     bool acc) {
     __m256 c0[R], c1[R];
     _Pragma("GCC unroll 16")
     for (int i = 0; i < R; i++) {
       c0[i] = _mm256_setzero_ps();
       c1[i] = _mm256_setzero_ps();
     }
-    for (i64 k = 0; k < kc; k++) {
-      const __m256 b0 = _mm256_loadu_ps(B + k * NR);
-      const __m256 b1 = _mm256_loadu_ps(B + k * NR + 8);
-      const float* a = A + k * MR;
-      _Pragma("GCC unroll 16")
-      for (int i = 0; i < R; i++) {
-        const __m256 av = _mm256_broadcast_ss(a + i);
-        c0[i] = _mm256_fmadd_ps(av, b0, c0[i]);
-        c1[i] = _mm256_fmadd_ps(av, b1, c1[i]);
+    if (lda == 0) {
+      for (i64 k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_loadu_ps(B + k * NR);
+        const __m256 b1 = _mm256_loadu_ps(B + k * NR + 8);
+        const float* a = A + k * MR;
+        _Pragma("GCC unroll 16")
+        for (int i = 0; i < R; i++) {
+          const __m256 av = _mm256_broadcast_ss(a + i);
+          c0[i] = _mm256_fmadd_ps(av, b0, c0[i]);
+          c1[i] = _mm256_fmadd_ps(av, b1, c1[i]);
+        }
+      }
+    } else {
+      for (i64 k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_loadu_ps(B + k * NR);
+        const __m256 b1 = _mm256_loadu_ps(B + k * NR + 8);
+        _Pragma("GCC unroll 16")
+        for (int i = 0; i < R; i++) {
+          const __m256 av = _mm256_broadcast_ss(A + i * lda + k);
+          c0[i] = _mm256_fmadd_ps(av, b0, c0[i]);
+          c1[i] = _mm256_fmadd_ps(av, b1, c1[i]);
+        }
       }
     }
     if (nr == NR) {
@@ -63,14 +78,14 @@ struct Avx2Kernel {
     }
   }
 
-  static void tile(i64 kc, const float* A, const float* B, float* C, i64 ldc, int mr, int nr, bool acc) {
+  static void tile(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int mr, int nr, bool acc) {
     switch (mr) {
-      case 6: return tile_rows<6>(kc, A, B, C, ldc, nr, acc);
-      case 5: return tile_rows<5>(kc, A, B, C, ldc, nr, acc);
-      case 4: return tile_rows<4>(kc, A, B, C, ldc, nr, acc);
-      case 3: return tile_rows<3>(kc, A, B, C, ldc, nr, acc);
-      case 2: return tile_rows<2>(kc, A, B, C, ldc, nr, acc);
-      default: return tile_rows<1>(kc, A, B, C, ldc, nr, acc);
+      case 6: return tile_rows<6>(kc, A, lda, B, C, ldc, nr, acc);
+      case 5: return tile_rows<5>(kc, A, lda, B, C, ldc, nr, acc);
+      case 4: return tile_rows<4>(kc, A, lda, B, C, ldc, nr, acc);
+      case 3: return tile_rows<3>(kc, A, lda, B, C, ldc, nr, acc);
+      case 2: return tile_rows<2>(kc, A, lda, B, C, ldc, nr, acc);
+      default: return tile_rows<1>(kc, A, lda, B, C, ldc, nr, acc);
     }
   }
 };

@@ -22,8 +22,9 @@ struct Avx512Kernel {
   static constexpr int NR = 32;
   static constexpr int KC = 256;
 
+  // A is packed ([k][MR]) when lda == 0, else row-major with row stride lda.
   template <int R>
-  FASTRNN_AVX512 static void tile_rows(i64 kc, const float* A, const float* B, float* C, i64 ldc, int nr,
+  FASTRNN_AVX512 static void tile_rows(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int nr,
                                        bool acc) {
     __m512 c0[R], c1[R];
     _Pragma("GCC unroll 16")
@@ -31,15 +32,28 @@ struct Avx512Kernel {
       c0[i] = _mm512_setzero_ps();
       c1[i] = _mm512_setzero_ps();
     }
-    for (i64 k = 0; k < kc; k++) {
-      const __m512 b0 = _mm512_loadu_ps(B + k * NR);
-      const __m512 b1 = _mm512_loadu_ps(B + k * NR + 16);
-      const float* a = A + k * MR;
-      _Pragma("GCC unroll 16")
-      for (int i = 0; i < R; i++) {
-        const __m512 av = _mm512_set1_ps(a[i]);
-        c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
-        c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+    if (lda == 0) {
+      for (i64 k = 0; k < kc; k++) {
+        const __m512 b0 = _mm512_loadu_ps(B + k * NR);
+        const __m512 b1 = _mm512_loadu_ps(B + k * NR + 16);
+        const float* a = A + k * MR;
+        _Pragma("GCC unroll 16")
+        for (int i = 0; i < R; i++) {
+          const __m512 av = _mm512_set1_ps(a[i]);
+          c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
+          c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+        }
+      }
+    } else {
+      for (i64 k = 0; k < kc; k++) {
+        const __m512 b0 = _mm512_loadu_ps(B + k * NR);
+        const __m512 b1 = _mm512_loadu_ps(B + k * NR + 16);
+        _Pragma("GCC unroll 16")
+        for (int i = 0; i < R; i++) {
+          const __m512 av = _mm512_set1_ps(A[i * lda + k]);
+          c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
+          c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+        }
       }
     }
     const __mmask16 m0 = nr >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << nr) - 1u);
@@ -58,16 +72,16 @@ struct Avx512Kernel {
     }
   }
 
-  static void tile(i64 kc, const float* A, const float* B, float* C, i64 ldc, int mr, int nr, bool acc) {
+  static void tile(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int mr, int nr, bool acc) {
     switch (mr) {
-      case 8: return tile_rows<8>(kc, A, B, C, ldc, nr, acc);
-      case 7: return tile_rows<7>(kc, A, B, C, ldc, nr, acc);
-      case 6: return tile_rows<6>(kc, A, B, C, ldc, nr, acc);
-      case 5: return tile_rows<5>(kc, A, B, C, ldc, nr, acc);
-      case 4: return tile_rows<4>(kc, A, B, C, ldc, nr, acc);
-      case 3: return tile_rows<3>(kc, A, B, C, ldc, nr, acc);
-      case 2: return tile_rows<2>(kc, A, B, C, ldc, nr, acc);
-      default: return tile_rows<1>(kc, A, B, C, ldc, nr, acc);
+      case 8: return tile_rows<8>(kc, A, lda, B, C, ldc, nr, acc);
+      case 7: return tile_rows<7>(kc, A, lda, B, C, ldc, nr, acc);
+      case 6: return tile_rows<6>(kc, A, lda, B, C, ldc, nr, acc);
+      case 5: return tile_rows<5>(kc, A, lda, B, C, ldc, nr, acc);
+      case 4: return tile_rows<4>(kc, A, lda, B, C, ldc, nr, acc);
+      case 3: return tile_rows<3>(kc, A, lda, B, C, ldc, nr, acc);
+      case 2: return tile_rows<2>(kc, A, lda, B, C, ldc, nr, acc);
+      default: return tile_rows<1>(kc, A, lda, B, C, ldc, nr, acc);
     }
   }
 };

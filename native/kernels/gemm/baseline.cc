@@ -14,15 +14,17 @@ struct BaselineKernel {
   static constexpr int NR = 8;
   static constexpr int KC = 256;
 
+  // A is packed ([k][MR]) when lda == 0, else row-major with row stride lda.
   template <int R>
-  static void tile_rows(i64 kc, const float* A, const float* B, float* C, i64 ldc, int nr, bool acc) {
+  static void tile_rows(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int nr, bool acc) {
     float c[R][NR] = {};
+    const i64 rs = lda == 0 ? 1 : lda, cs = lda == 0 ? MR : 1;
     for (i64 k = 0; k < kc; k++) {
       const float* b = B + k * NR;
-      const float* a = A + k * MR;
+      const float* a = A + k * cs;
       _Pragma("GCC unroll 16")
       for (int i = 0; i < R; i++) {
-        const float av = a[i];
+        const float av = a[i * rs];
         for (int j = 0; j < NR; j++) c[i][j] += av * b[j];
       }
     }
@@ -33,12 +35,12 @@ struct BaselineKernel {
     }
   }
 
-  static void tile(i64 kc, const float* A, const float* B, float* C, i64 ldc, int mr, int nr, bool acc) {
+  static void tile(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int mr, int nr, bool acc) {
     switch (mr) {
-      case 4: return tile_rows<4>(kc, A, B, C, ldc, nr, acc);
-      case 3: return tile_rows<3>(kc, A, B, C, ldc, nr, acc);
-      case 2: return tile_rows<2>(kc, A, B, C, ldc, nr, acc);
-      default: return tile_rows<1>(kc, A, B, C, ldc, nr, acc);
+      case 4: return tile_rows<4>(kc, A, lda, B, C, ldc, nr, acc);
+      case 3: return tile_rows<3>(kc, A, lda, B, C, ldc, nr, acc);
+      case 2: return tile_rows<2>(kc, A, lda, B, C, ldc, nr, acc);
+      default: return tile_rows<1>(kc, A, lda, B, C, ldc, nr, acc);
     }
   }
 };

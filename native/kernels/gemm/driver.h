@@ -3,8 +3,9 @@
 // target attribute, so no AVX code can leak into shared inline functions.
 //
 // Kern provides: MR, NR, KC (constexpr ints) and
-//   static void tile(i64 kc, const float* A, const float* B, float* C, i64 ldc, int mr, int nr, bool acc);
-// where A is an MR-row panel ([k][MR]), B an NR-column panel ([k][NR]), and the tile computes
+//   static void tile(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int mr, int nr, bool acc);
+// where A is an MR-row panel ([k][MR]) when lda == 0 or mr rows of a row-major matrix (row stride lda)
+// otherwise, B an NR-column panel ([k][NR]), and the tile computes
 // C[mr, nr] (acc ? += : =) Σ_k A[k]·B[k] as a float32 FMA chain per element started from zero.
 #pragma once
 
@@ -102,22 +103,28 @@ struct GemmDriver {
       const i64 mb = item / nblocks_n, nb = item % nblocks_n;
       const i64 m0 = mb * mtb * MR, m1 = std::min<i64>(M, m0 + mtb * MR);
       const i64 n0 = nb * npb * NR, n1 = std::min<i64>(N, n0 + npb * NR);
+      // Row-major A is read in place; any other layout is packed per K chunk.
+      const bool direct = A.cs == 1;
       const std::size_t need = static_cast<std::size_t>(mtb * MR * KC);
-      if (apack.size() < need) apack.reset(need);
+      if (!direct && apack.size() < need) apack.reset(need);
       if (K <= 0 && !accumulate) {
         for (i64 i = m0; i < m1; i++) std::memset(C + i * ldc + n0, 0, sizeof(float) * (n1 - n0));
       }
       for (i64 pc = 0; pc < K; pc += KC) {
         const i64 kc = std::min<i64>(KC, K - pc);
-        pack_a(A, m0, m1, pc, kc, apack.data());
+        if (!direct) pack_a(A, m0, m1, pc, kc, apack.data());
         const bool acc = accumulate || pc > 0;
         for (i64 j0 = n0; j0 < n1; j0 += NR) {
           const int nr = static_cast<int>(std::min<i64>(NR, n1 - j0));
           const float* bp = packedB + (j0 / NR) * K * NR + pc * NR;
           for (i64 i0 = m0; i0 < m1; i0 += MR) {
             const int mr = static_cast<int>(std::min<i64>(MR, m1 - i0));
-            const float* ap = apack.data() + ((i0 - m0) / MR) * MR * kc;
-            Kern::tile(kc, ap, bp, C + i0 * ldc + j0, ldc, mr, nr, acc);
+            if (direct) {
+              Kern::tile(kc, A.p + i0 * A.rs + pc, A.rs, bp, C + i0 * ldc + j0, ldc, mr, nr, acc);
+            } else {
+              const float* ap = apack.data() + ((i0 - m0) / MR) * MR * kc;
+              Kern::tile(kc, ap, 0, bp, C + i0 * ldc + j0, ldc, mr, nr, acc);
+            }
           }
         }
       }
