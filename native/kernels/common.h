@@ -55,7 +55,8 @@ class AlignedBuf {
 enum ScratchSlot { kScratchWeightIh, kScratchWeightHh, kScratchSteps, kScratchBigB, kScratchSlots = 8 };
 
 inline float* scratch(int slot, std::size_t n) {
-  static AlignedBuf bufs[kScratchSlots];
+  // Never destroyed: a pool worker may still be running when the process exits.
+  static AlignedBuf* const bufs = new AlignedBuf[kScratchSlots];
   AlignedBuf& b = bufs[slot];
   if (b.size() < n) b.reset(n);
   return b.data();

@@ -1,6 +1,7 @@
 // The loader: where it looks (prebuilds/ first, then build/Release), the one error that lists every path
 // tried and the fix, and the adapter's surface (name, threads, float64 refusal, cells it forwards).
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,6 +64,17 @@ describe('native loader', () => {
     expect(e.attempts.find((a) => a.path.endsWith(join('Debug', 'fastrnn.node')))!.error).toBe('not found');
     expect(e.message).toContain('npm rebuild fastrnn');
     expect(e.message).toContain("backend: 'reference'");
+  });
+
+  it('FASTRNN_SIMD forces a path at load, and an unsupported or unknown one fails the load with a clear error', () => {
+    const addonPath = join(root, 'build/Release/fastrnn.node');
+    const probe = `try { console.log(require(${JSON.stringify(addonPath)}).simdPath()) } catch (e) { console.log('ERR ' + e.message) }`;
+    const run = (value: string) => execFileSync(process.execPath, ['-e', probe], { env: { ...process.env, FASTRNN_SIMD: value }, encoding: 'utf8' }).trim();
+    for (const path of loadNativeAddon().simdPaths()) expect(run(path)).toBe(path);
+    expect(run('sse9')).toMatch(/^ERR .*FASTRNN_SIMD.*unknown SIMD path "sse9"/);
+    const all = ['avx512', 'avx2', 'baseline'];
+    const missing = all.find((p) => !loadNativeAddon().simdPaths().includes(p as 'avx2'));
+    if (missing) expect(run(missing)).toMatch(/^ERR .*not supported by this CPU/);
   });
 
   it('says so when no fastrnn package.json is found', () => {
