@@ -52,7 +52,7 @@ class AlignedBuf {
 // Grow-only scratch buffers reused across kernel calls, so large temporaries do not page-fault afresh on
 // every call. Kernel calls are serialized (ThreadPool::call_mutex), so one set of slots suffices; a
 // call must not use one slot for two live buffers.
-enum ScratchSlot { kScratchWeightIh, kScratchWeightHh, kScratchSteps, kScratchBigB, kScratchSlots = 8 };
+enum ScratchSlot { kScratchWeightIh, kScratchWeightHh, kScratchSteps, kScratchStepsT, kScratchBigB, kScratchSlots = 8 };
 
 inline float* scratch(int slot, std::size_t n) {
   // Never destroyed: a pool worker may still be running when the process exits.

@@ -87,6 +87,21 @@ void dact_epilogue(const void* p, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64
   }
 }
 
+// dst[c·rows + r] = src[r·cols + c]: [rows, cols] → [cols, rows], in 32 x 32 blocks, parallel over columns.
+void transpose(const Context& ctx, const float* src, i64 rows, i64 cols, float* dst) {
+  constexpr i64 kB = 32;
+  const i64 blocks = (cols + kB - 1) / kB;
+  auto block = [&](i64 cb) {
+    const i64 c0 = cb * kB, c1 = c0 + kB < cols ? c0 + kB : cols;
+    for (i64 r0 = 0; r0 < rows; r0 += kB) {
+      const i64 r1 = r0 + kB < rows ? r0 + kB : rows;
+      for (i64 c = c0; c < c1; c++)
+        for (i64 r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c];
+    }
+  };
+  ctx.pool->parallel_for(blocks, rows * cols < (1 << 16) ? 1 : ctx.threads, block);
+}
+
 }  // namespace
 
 void rnn_forward(const Context& ctx, RnnAct act, const RnnForwardArgs& a) {
@@ -156,11 +171,15 @@ void rnn_backward(const Context& ctx, RnnAct act, const RnnBackwardArgs& a) {
     ops.pack_b(ctx, MatView{a.w_ih, I, 1}, H, I, wih);
     ops.gemm(ctx, TB, I, H, MatView{dpre, H, 1}, wih, a.dx, I, false, nullptr);
   }
-  // dW_ih += dpreᵀ · x: A = dpreᵀ [H, TB] (element (h, r) = dpre[r·H + h]), B = x [TB, I].
+  // The weight gradients reduce over all T·B rows: dW = dpreᵀ · (x | h_prev). dpre is transposed once
+  // ([H, TB], row-major) so the GEMM reads it in place instead of re-packing it for every output block.
+  float* dpre_t = scratch(kScratchStepsT, static_cast<std::size_t>(TB * H));
+  transpose(ctx, dpre, TB, H, dpre_t);
+  // dW_ih += dpreᵀ · x: B = x [TB, I].
   {
     float* xp = scratch(kScratchBigB, packed_b_size(ops, TB, I));
     ops.pack_b(ctx, MatView{a.x, I, 1}, TB, I, xp);
-    ops.gemm(ctx, H, I, TB, MatView{dpre, 1, H}, xp, a.dw_ih, I, true, nullptr);
+    ops.gemm(ctx, H, I, TB, MatView{dpre_t, TB, 1}, xp, a.dw_ih, I, true, nullptr);
   }
   // dW_hh += Σ_t dpre_tᵀ · h_{t−1}. In memory the previous steps' outputs are y shifted by one step (B rows):
   // forward direction, dpre rows [B, TB) pair with y rows [0, TB−B); reverse, rows [0, TB−B) with y [B, TB).
@@ -168,17 +187,17 @@ void rnn_backward(const Context& ctx, RnnAct act, const RnnBackwardArgs& a) {
   {
     const i64 K = TB - B;
     if (K > 0) {
-      const float* dp = a.reverse ? dpre : dpre + BH;
+      const float* dp = a.reverse ? dpre_t : dpre_t + B;
       const float* hp = a.reverse ? a.y + BH : a.y;
       float* packed = scratch(kScratchBigB, packed_b_size(ops, K, H));
       ops.pack_b(ctx, MatView{hp, H, 1}, K, H, packed);
-      ops.gemm(ctx, H, H, K, MatView{dp, 1, H}, packed, a.dw_hh, H, true, nullptr);
+      ops.gemm(ctx, H, H, K, MatView{dp, TB, 1}, packed, a.dw_hh, H, true, nullptr);
     }
     if (a.h0) {
-      const float* dp = dpre + step_at(0, T, a.reverse) * BH;
+      const float* dp = dpre_t + step_at(0, T, a.reverse) * B;
       float* packed = scratch(kScratchBigB, packed_b_size(ops, B, H));
       ops.pack_b(ctx, MatView{a.h0, H, 1}, B, H, packed);
-      ops.gemm(ctx, H, H, B, MatView{dp, 1, H}, packed, a.dw_hh, H, true, nullptr);
+      ops.gemm(ctx, H, H, B, MatView{dp, TB, 1}, packed, a.dw_hh, H, true, nullptr);
     }
   }
   // db += Σ_rows dpre, summed in double (T·B can be thousands of rows), parallel over column blocks.
