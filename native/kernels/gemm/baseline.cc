@@ -15,6 +15,39 @@ struct BaselineKernel {
   static constexpr int KC = 256;
 
   // A is packed ([k][MR]) when lda == 0, else row-major with row stride lda.
+#if defined(__GNUC__)
+  // GCC/Clang vector extensions: 4-wide on SSE2 and NEON alike, no ISA-specific intrinsics.
+  typedef float v4 __attribute__((vector_size(16), aligned(4)));
+
+  template <int R>
+  static void tile_rows(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int nr, bool acc) {
+    v4 c0[R], c1[R];
+    _Pragma("GCC unroll 16")
+    for (int i = 0; i < R; i++) c0[i] = c1[i] = v4{0, 0, 0, 0};
+    const i64 rs = lda == 0 ? 1 : lda, cs = lda == 0 ? MR : 1;
+    for (i64 k = 0; k < kc; k++) {
+      v4 b0, b1;
+      __builtin_memcpy(&b0, B + k * NR, sizeof b0);
+      __builtin_memcpy(&b1, B + k * NR + 4, sizeof b1);
+      const float* a = A + k * cs;
+      _Pragma("GCC unroll 16")
+      for (int i = 0; i < R; i++) {
+        const float av = a[i * rs];
+        const v4 va = {av, av, av, av};
+        c0[i] += va * b0;
+        c1[i] += va * b1;
+      }
+    }
+    _Pragma("GCC unroll 16")
+    for (int i = 0; i < R; i++) {
+      float t[NR];
+      __builtin_memcpy(t, &c0[i], sizeof c0[i]);
+      __builtin_memcpy(t + 4, &c1[i], sizeof c1[i]);
+      float* cr = C + i * ldc;
+      for (int j = 0; j < nr; j++) cr[j] = acc ? cr[j] + t[j] : t[j];
+    }
+  }
+#else
   template <int R>
   static void tile_rows(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int nr, bool acc) {
     float c[R][NR] = {};
@@ -22,18 +55,17 @@ struct BaselineKernel {
     for (i64 k = 0; k < kc; k++) {
       const float* b = B + k * NR;
       const float* a = A + k * cs;
-      _Pragma("GCC unroll 16")
       for (int i = 0; i < R; i++) {
         const float av = a[i * rs];
         for (int j = 0; j < NR; j++) c[i][j] += av * b[j];
       }
     }
-    _Pragma("GCC unroll 16")
     for (int i = 0; i < R; i++) {
       float* cr = C + i * ldc;
       for (int j = 0; j < nr; j++) cr[j] = acc ? cr[j] + c[i][j] : c[i][j];
     }
   }
+#endif
 
   static void tile(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int mr, int nr, bool acc) {
     switch (mr) {
