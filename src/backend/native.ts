@@ -15,6 +15,9 @@
  * runs blocks the JS thread until then. Do not transfer/detach an array while an async call using it runs
  * (the promise then rejects and the memory may already have been written). Layers guard their own buffers.
  *
+ * Memory: the addon keeps its scratch buffers (packed weights, per-step gradients) between calls; they grow
+ * to the largest call so far (about 2·T·B·H + T·B·max(I, H) floats for a backward) and are reused.
+ *
  * Cells: 'rnn_tanh' and 'rnn_relu' run in C++. 'lstm' and 'gru' are not native yet; until they are,
  * this adapter runs them on the reference kernels (same float32 arrays, same contract).
  */
