@@ -5,22 +5,9 @@ import { Linear } from '../../src/layers/linear.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import type { Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/random.js';
-import { numericGradient, relativeError } from '../helpers/gradcheck.js';
+import { dot, numericGradient, randomTensor, relativeError } from '../helpers/gradcheck.js';
 
 const TOL = 1e-6;
-
-function randomTensor(rng: Rng, shape: number[]): Tensor {
-  const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-1, 1);
-  return { data, shape };
-}
-
-/** Σ a ⊙ w: a scalar loss whose gradient with respect to `a` is `w`. */
-function dot(a: Tensor, w: Tensor): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * w.data[i];
-  return s;
-}
 
 describe('gradient check: RNN (float64)', () => {
   const configs: { nonlinearity: 'tanh' | 'relu'; numLayers: number; bidirectional: boolean; B: number; T: number }[] = [];

@@ -6,7 +6,7 @@ import { GRU } from '../../src/layers/gru.js';
 import type { RecurrentLayer, RecurrentOptions } from '../../src/layers/recurrent.js';
 import type { Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/random.js';
-import { numericGradient, relativeError } from '../helpers/gradcheck.js';
+import { dot, numericGradient, randomTensor, relativeError } from '../helpers/gradcheck.js';
 
 const TOL = 1e-6;
 const I = 2;
@@ -17,19 +17,6 @@ type Cell = 'lstm' | 'gru';
 function build(cell: Cell, options: Omit<RecurrentOptions, 'inputSize' | 'hiddenSize'>): RecurrentLayer {
   const o = { inputSize: I, hiddenSize: H, backend: 'reference' as const, ...options };
   return cell === 'lstm' ? new LSTM(o) : new GRU(o);
-}
-
-function randomTensor(rng: Rng, shape: number[]): Tensor {
-  const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-1, 1);
-  return { data, shape };
-}
-
-/** Σ a ⊙ w: a scalar loss whose gradient with respect to `a` is `w`. */
-function dot(a: Tensor, w: Tensor): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * w.data[i];
-  return s;
 }
 
 interface Config {
