@@ -52,7 +52,15 @@ class AlignedBuf {
 // Grow-only scratch buffers reused across kernel calls, so large temporaries do not page-fault afresh on
 // every call. Kernel calls are serialized (ThreadPool::call_mutex), so one set of slots suffices; a
 // call must not use one slot for two live buffers.
-enum ScratchSlot { kScratchWeightIh, kScratchWeightHh, kScratchSteps, kScratchStepsT, kScratchBigB, kScratchSlots = 8 };
+// Slots 4–6 are used by the gated kernels (gated.h); keep these numbers stable.
+enum ScratchSlot {
+  kScratchWeightIh = 0,
+  kScratchWeightHh = 1,
+  kScratchSteps = 2,
+  kScratchBigB = 3,
+  kScratchStepsT = 7,
+  kScratchSlots = 8
+};
 
 inline float* scratch(int slot, std::size_t n) {
   // Never destroyed: a pool worker may still be running when the process exits.
