@@ -7,10 +7,12 @@ import type { FloatArray } from '../tensor.js';
 /** [A, C, F] → [C, A, F] (swaps the two leading dimensions). */
 export function swapLeadingDims(src: FloatArray, A: number, C: number, F: number): FloatArray {
   const out = new (src.constructor as { new (n: number): FloatArray })(src.length);
+  // Plain indexed copies: subarray()+set() per row costs more than the copy itself for small F.
   for (let a = 0; a < A; a++) {
     for (let c = 0; c < C; c++) {
       const from = (a * C + c) * F;
-      out.set(src.subarray(from, from + F), (c * A + a) * F);
+      const to = (c * A + a) * F;
+      for (let f = 0; f < F; f++) out[to + f] = src[from + f];
     }
   }
   return out;

@@ -39,10 +39,20 @@ export function gradNorm(params: Parameter[], normType = 2): number {
   let sum = 0;
   let scale = 0;
   for (const { grad } of ps) {
-    for (const g of grad.data) {
-      const a = Math.abs(g);
-      sum += a ** p;
-      if (a > scale || Number.isNaN(a)) scale = a;
+    const d = grad.data;
+    // Indexed loops, and p = 2 without Math.pow: this runs over every parameter on every training step.
+    if (p === 2) {
+      for (let i = 0; i < d.length; i++) {
+        const a = Math.abs(d[i]);
+        sum += a * a;
+        if (a > scale || a !== a) scale = a;
+      }
+    } else {
+      for (let i = 0; i < d.length; i++) {
+        const a = Math.abs(d[i]);
+        sum += a ** p;
+        if (a > scale || a !== a) scale = a;
+      }
     }
   }
   if (Number.isNaN(scale)) return NaN;

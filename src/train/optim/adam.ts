@@ -61,6 +61,16 @@ export class Adam extends Optimizer {
       const t = ++state.step;
       const stepSize = lr / (1 - beta1 ** t);
       const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+      if (!vmax && weightDecay === 0) {
+        // The common case (Adam without decay) as a tight loop: it runs over every parameter every step.
+        for (let i = 0; i < theta.length; i++) {
+          const gi = g[i];
+          m[i] = beta1 * m[i] + (1 - beta1) * gi;
+          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+          theta[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
+        }
+        continue;
+      }
       for (let i = 0; i < theta.length; i++) {
         let gi = g[i];
         if (decoupled) theta[i] *= 1 - lr * weightDecay;
