@@ -32,104 +32,121 @@ namespace fastrnn {
 namespace {
 
 using gated::Interleave;
+using gated::Isa;
 using gated::step_at;
+using gated::Variants;
 
-constexpr i64 kStage = 256;  // floats staged per tanh call
+using gated::kStage;
 
 // ---- forward: one step's epilogue over rows [r0, r1) and interleaved panels [p0, p1) ----
 
+struct FwdStep;
+using FwdRowsFn = void (*)(const FwdStep&, const float*, i64, i64, i64, i64, i64);
+
 struct FwdStep {
   const SimdOps* ops;
+  FwdRowsFn rows;      // FwdRows compiled for the active path
   Interleave L;
+  const float* bias;   // [3H]: b_ih + b_hh for r and z, b_ih for n; or null
+  const float* b_hn;   // [H] or null
   float* gates;        // gates_t [B, 3H]: input projection in, activations out
   float* hns;          // gh_n at t [B, H], or null (not training)
-  const float* b_hn;   // [H] or null
   const float* hprev;  // h_{t−1} [B, H] or null (zeros)
   float* y;            // h_t [B, H]
 };
 
+// σ fix-ups for r and z (staged tanh outputs a = [r | z] × n) and the n gate's pre-activation.
+FASTRNN_GATED_INLINE void gru_gates(float* __restrict a, const float* __restrict gn, const float* __restrict bn,
+                                    const float* __restrict hn, float* __restrict nn, i64 n) {
+  float* __restrict ar = a;
+  float* __restrict az = a + n;
+  for (i64 k = 0; k < n; k++) {
+    const float rv = 0.5f * ar[k] + 0.5f, zv = 0.5f * az[k] + 0.5f;
+    const float gi = bn ? gn[k] + bn[k] : gn[k];
+    ar[k] = rv;
+    az[k] = zv;
+    nn[k] = gi + rv * hn[k];
+  }
+}
+
+// h = (1 − z) ⊙ n + z ⊙ h_{t−1}, and the activations' write-back.
+template <bool HasHprev>
+FASTRNN_GATED_INLINE void gru_out(const float* __restrict a, const float* __restrict nn, const float* __restrict hp,
+                                  float* __restrict gr, float* __restrict gz, float* __restrict gn,
+                                  float* __restrict h, i64 n) {
+  const float* __restrict ar = a;
+  const float* __restrict az = a + n;
+  for (i64 k = 0; k < n; k++) {
+    const float nv = nn[k], zv = az[k];
+    gr[k] = ar[k];
+    gz[k] = zv;
+    gn[k] = nv;
+    h[k] = HasHprev ? (1.0f - zv) * nv + zv * hp[k] : (1.0f - zv) * nv + zv * 0.0f;
+  }
+}
+
 // R: the recurrent product for this step in interleaved order (row stride ldr), or null (h_{t−1} = 0).
-void fwd_rows(const FwdStep& s, const float* R, i64 ldr, i64 r0, i64 r1, i64 p0, i64 p1) {
-  const Interleave& L = s.L;
-  const i64 H = L.H, q = L.q, G3 = 3 * H;
-  const i64 per = std::max<i64>(1, kStage / (2 * q));  // panels per staging chunk
-  alignas(64) float rz[kStage];
-  alignas(64) float nn[kStage];
-  alignas(64) float hn[kStage];
-  for (i64 r = r0; r < r1; r++) {
-    float* g = s.gates + r * G3;
-    const float* rr = R ? R + r * ldr : nullptr;
-    const float* hp = s.hprev ? s.hprev + r * H : nullptr;
-    float* h = s.y + r * H;
-    for (i64 pa = p0; pa < p1; pa += per) {
-      const i64 pb = std::min(p1, pa + per);
-      // Stage r and z (pre-scaled by ½ for σ) as [r | z] × nu per panel, and gh_n.
-      i64 o = 0, m = 0;
-      for (i64 p = pa; p < pb; p++) {
-        const i64 u0 = p * q, nu = L.units(p);
+// Q: units per panel when known at compile time (0: read it from s.L).
+template <int Q>
+struct FwdRows {
+  static FASTRNN_GATED_INLINE void run(const FwdStep& s, const float* R, i64 ldr, i64 r0, i64 r1, i64 p0, i64 p1) {
+    const Interleave& L = s.L;
+    const i64 H = L.H, q = Q ? Q : L.q, nr = L.nr, G3 = 3 * H;
+    const i64 per = kStage / (2 * q) > 0 ? kStage / (2 * q) : 1;  // panels per staging chunk
+    alignas(64) float rz[kStage];
+    alignas(64) float nn[kStage];
+    alignas(64) float hn[kStage];
+    for (i64 r = r0; r < r1; r++) {
+      float* g = s.gates + r * G3;
+      const float* rr = R ? R + r * ldr : nullptr;
+      for (i64 pa = p0; pa < p1; pa += per) {
+        const i64 pb = p1 < pa + per ? p1 : pa + per;
+        const i64 u0 = pa * q, n = (pb * q < H ? pb * q : H) - u0;
+        // Stage gate-major: r, z (σ: pre-scaled by ½) as [r | z] × n, and gh_n = W_hn·h + b_hn.
         for (i64 gate = 0; gate < 2; gate++) {
+          float* dst = rz + gate * n;
           const float* src = g + gate * H + u0;
-          float* dst = rz + o + gate * nu;
-          if (rr) {
-            const float* rec = rr + p * L.nr + gate * q;
-            for (i64 k = 0; k < nu; k++) dst[k] = 0.5f * (src[k] + rec[k]);
-          } else {
-            for (i64 k = 0; k < nu; k++) dst[k] = 0.5f * src[k];
-          }
+          if (rr) gated::gather_gate<Q>(dst, src, rr + pa * nr + gate * q, nr, q, n);
+          else gated::copy_to(dst, src, n);
+          gated::bias_scale(dst, s.bias ? s.bias + gate * H + u0 : nullptr, 0.5f, n);
         }
-        const float* rec = rr ? rr + p * L.nr + 2 * q : nullptr;
-        const float* bn = s.b_hn ? s.b_hn + u0 : nullptr;
-        for (i64 k = 0; k < nu; k++) {
-          const float v = rec ? rec[k] : 0.0f;
-          hn[m + k] = bn ? v + bn[k] : v;
-        }
-        o += 2 * nu;
-        m += nu;
-      }
-      s.ops->tanh_inplace(rz, o);
-      o = 0, m = 0;
-      for (i64 p = pa; p < pb; p++) {
-        const i64 u0 = p * q, nu = L.units(p);
-        float* ar = rz + o;
-        float* az = ar + nu;
-        for (i64 k = 0; k < nu; k++) {
-          ar[k] = 0.5f * ar[k] + 0.5f;
-          az[k] = 0.5f * az[k] + 0.5f;
-        }
-        const float* gn = g + 2 * H + u0;
-        for (i64 k = 0; k < nu; k++) nn[m + k] = gn[k] + ar[k] * hn[m + k];
-        std::memcpy(g + u0, ar, sizeof(float) * nu);
-        std::memcpy(g + H + u0, az, sizeof(float) * nu);
-        if (s.hns) std::memcpy(s.hns + r * H + u0, hn + m, sizeof(float) * nu);
-        o += 2 * nu;
-        m += nu;
-      }
-      s.ops->tanh_inplace(nn, m);
-      o = 0, m = 0;
-      for (i64 p = pa; p < pb; p++) {
-        const i64 u0 = p * q, nu = L.units(p);
-        const float* az = rz + o + nu;
-        for (i64 k = 0; k < nu; k++) {
-          const float n = nn[m + k], z = az[k];
-          const float hpv = hp ? hp[u0 + k] : 0.0f;
-          g[2 * H + u0 + k] = n;
-          h[u0 + k] = (1.0f - z) * n + z * hpv;
-        }
-        o += 2 * nu;
-        m += nu;
+        if (rr) gated::gather_gate<Q>(hn, nullptr, rr + pa * nr + 2 * q, nr, q, n);
+        else std::memset(hn, 0, sizeof(float) * n);
+        gated::bias_scale(hn, s.b_hn ? s.b_hn + u0 : nullptr, 1.0f, n);
+        s.ops->tanh_inplace(rz, 2 * n);
+        gru_gates(rz, g + 2 * H + u0, s.bias ? s.bias + 2 * H + u0 : nullptr, hn, nn, n);
+        s.ops->tanh_inplace(nn, n);
+        float* h = s.y + r * H + u0;
+        if (s.hprev) gru_out<true>(rz, nn, s.hprev + r * H + u0, g + u0, g + H + u0, g + 2 * H + u0, h, n);
+        else gru_out<false>(rz, nn, nullptr, g + u0, g + H + u0, g + 2 * H + u0, h, n);
+        if (s.hns) gated::copy_to(s.hns + r * H + u0, hn, n);
       }
     }
   }
+};
+
+template <int Q>
+using FwdVariants = Variants<FwdRows<Q>, const FwdStep&, const float*, i64, i64, i64, i64, i64>;
+
+FwdRowsFn pick_fwd_rows(Isa isa, i64 q) {
+  if (q == 10) return FwdVariants<10>::pick(isa);
+  if (q == 5) return FwdVariants<5>::pick(isa);
+  if (q == 2) return FwdVariants<2>::pick(isa);
+  return FwdVariants<0>::pick(isa);
 }
 
 void fwd_epilogue(const void* p, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
   const FwdStep& s = *static_cast<const FwdStep*>(p);
-  fwd_rows(s, C, ldc, r0, r1, c0 / s.L.nr, (c1 + s.L.nr - 1) / s.L.nr);
+  s.rows(s, C, ldc, r0, r1, c0 / s.L.nr, (c1 + s.L.nr - 1) / s.L.nr);
 }
 
 // ---- backward: turn a block of dh (rows [r0, r1), units [c0, c1)) into dgi_t, dgh_t and z ⊙ dh_t ----
 
+struct BwdStep;
+using BwdRowsFn = void (*)(const BwdStep&, float*, i64, i64, i64, i64, i64);
+
 struct BwdStep {
+  BwdRowsFn rows;      // BwdRows compiled for the active path
   i64 H;
   const float* dy;     // dy_t [B, H] or null
   const float* gates;  // activations at t [B, 3H]
@@ -139,37 +156,59 @@ struct BwdStep {
   float* dgh;          // dgh_t [B, 3H] out
 };
 
-// C holds dh_t minus dy_t on entry and z_t ⊙ dh_t on exit (the direct path into dh_{t−1}).
-void bwd_rows(const BwdStep& s, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-  const i64 H = s.H, G3 = 3 * H;
-  for (i64 r = r0; r < r1; r++) {
-    float* dh = C + r * ldc;
-    const float* dy = s.dy ? s.dy + r * H : nullptr;
-    const float* g = s.gates + r * G3;
-    const float* hn = s.hns + r * H;
-    const float* hp = s.hprev ? s.hprev + r * H : nullptr;
-    float* di = s.dgi + r * G3;
-    float* dr = s.dgh + r * G3;
-    for (i64 j = c0; j < c1; j++) {
-      const float rg = g[j], z = g[H + j], n = g[2 * H + j];
-      const float hpv = hp ? hp[j] : 0.0f;
-      const float dht = dy ? dh[j] + dy[j] : dh[j];
-      const float dan = dht * (1.0f - z) * (1.0f - n * n);
-      const float dar = dan * hn[j] * rg * (1.0f - rg);
-      const float daz = dht * (hpv - n) * z * (1.0f - z);
-      di[j] = dar;
-      di[H + j] = daz;
-      di[2 * H + j] = dan;
-      dr[j] = dar;
-      dr[H + j] = daz;
-      dr[2 * H + j] = dan * rg;
-      dh[j] = dht * z;
-    }
+// One row's n units (g, di, dr at unit j0 with gate stride H). dh: dh_t minus dy_t in, z ⊙ dh_t out.
+template <bool HasDy, bool HasHprev>
+FASTRNN_GATED_INLINE void gru_cell_grad(float* __restrict dh, const float* __restrict dy, const float* __restrict g,
+                                        const float* __restrict hn, const float* __restrict hp,
+                                        float* __restrict di, float* __restrict dr, i64 H, i64 n) {
+  const float* __restrict gr = g;
+  const float* __restrict gz = g + H;
+  const float* __restrict gn = g + 2 * H;
+  float* __restrict dir = di;
+  float* __restrict diz = di + H;
+  float* __restrict din = di + 2 * H;
+  float* __restrict drr = dr;
+  float* __restrict drz = dr + H;
+  float* __restrict drn = dr + 2 * H;
+  for (i64 k = 0; k < n; k++) {
+    const float rg = gr[k], z = gz[k], nv = gn[k];
+    const float hpv = HasHprev ? hp[k] : 0.0f;
+    const float dht = HasDy ? dh[k] + dy[k] : dh[k];
+    const float dan = dht * (1.0f - z) * (1.0f - nv * nv);
+    const float dar = dan * hn[k] * rg * (1.0f - rg);
+    const float daz = dht * (hpv - nv) * z * (1.0f - z);
+    dir[k] = dar;
+    diz[k] = daz;
+    din[k] = dan;
+    drr[k] = dar;
+    drz[k] = daz;
+    drn[k] = dan * rg;
+    dh[k] = dht * z;
   }
 }
 
+struct BwdRows {
+  static FASTRNN_GATED_INLINE void run(const BwdStep& s, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
+    const i64 H = s.H, G3 = 3 * H, n = c1 - c0;
+    for (i64 r = r0; r < r1; r++) {
+      float* dh = C + r * ldc + c0;
+      const float* dy = s.dy ? s.dy + r * H + c0 : nullptr;
+      const float* g = s.gates + r * G3 + c0;
+      const float* hn = s.hns + r * H + c0;
+      const float* hp = s.hprev ? s.hprev + r * H + c0 : nullptr;
+      float* di = s.dgi + r * G3 + c0;
+      float* dr = s.dgh + r * G3 + c0;
+      if (dy && hp) gru_cell_grad<true, true>(dh, dy, g, hn, hp, di, dr, H, n);
+      else if (dy) gru_cell_grad<true, false>(dh, dy, g, hn, hp, di, dr, H, n);
+      else if (hp) gru_cell_grad<false, true>(dh, dy, g, hn, hp, di, dr, H, n);
+      else gru_cell_grad<false, false>(dh, dy, g, hn, hp, di, dr, H, n);
+    }
+  }
+};
+
 void bwd_epilogue(const void* p, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-  bwd_rows(*static_cast<const BwdStep*>(p), C, ldc, r0, r1, c0, c1);
+  const BwdStep& s = *static_cast<const BwdStep*>(p);
+  s.rows(s, C, ldc, r0, r1, c0, c1);
 }
 
 void copy_or_zero(float* dst, const float* src, i64 n) {
@@ -189,23 +228,26 @@ void gru_forward(const Context& ctx, const GruForwardArgs& a) {
   // Training: the cache holds the gates (projection first, then activations) and gh_n.
   float* gates = a.cache ? a.cache : scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G3));
   float* hns = a.cache ? a.cache + TB * G3 : nullptr;
-  gated::input_projection(ctx, TB, I, G3, a.x, a.w_ih, a.b_ih, a.b_hh, 2 * H, gates);
+  gated::input_projection(ctx, TB, I, G3, a.x, a.w_ih, gates);
 
   const Interleave L(3, H, ops.nr);
   float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
   gated::pack_interleaved(ctx, a.w_hh, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
-  float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np));
+  float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G3));
+  float* bias = R + B * L.np;
+  if (!gated::combine_biases(a.b_ih, a.b_hh, G3, 2 * H, bias)) bias = nullptr;
   const float* b_hn = a.b_hh ? a.b_hh + 2 * H : nullptr;
+  const FwdRowsFn rows = pick_fwd_rows(gated::isa_of(ops), L.q);
 
   const float* hprev = a.h0;
   for (i64 i = 0; i < T; i++) {
     const i64 t = step_at(i, T, a.reverse);
-    const FwdStep s{ctx.ops, L, gates + t * B * G3, hns ? hns + t * BH : nullptr, b_hn, hprev, a.y + t * BH};
+    const FwdStep s{ctx.ops, rows, L, bias, b_hn, gates + t * B * G3, hns ? hns + t * BH : nullptr, hprev, a.y + t * BH};
     if (hprev) {
       const Epilogue epi{&fwd_epilogue, &s};
       ops.gemm(ctx, B, L.np, H, MatView{hprev, H, 1}, whh, R, L.np, false, &epi);
     } else {
-      fwd_rows(s, nullptr, 0, 0, B, 0, L.panels);
+      rows(s, nullptr, 0, 0, B, 0, L.panels);
     }
     hprev = s.y;
   }
@@ -228,15 +270,16 @@ void gru_backward(const Context& ctx, const GruBackwardArgs& a) {
   float* dh = scratch(gated::kSlotStep, static_cast<std::size_t>(BH));
   copy_or_zero(dh, a.dhN, BH);
 
+  const BwdRowsFn rows = Variants<BwdRows, const BwdStep&, float*, i64, i64, i64, i64, i64>::pick(gated::isa_of(ops));
   auto step = [&](i64 s) {
     const i64 t = step_at(s, T, a.reverse);
     const float* hprev = s > 0 ? a.y + step_at(s - 1, T, a.reverse) * BH : a.h0;
-    return BwdStep{H, a.dy ? a.dy + t * BH : nullptr, gates + t * B * G3, hns + t * BH, hprev,
+    return BwdStep{rows, H, a.dy ? a.dy + t * BH : nullptr, gates + t * B * G3, hns + t * BH, hprev,
                    dgi + t * B * G3, dgh + t * B * G3};
   };
   {
     const BwdStep last = step(T - 1);
-    bwd_rows(last, dh, H, 0, B, 0, H);
+    rows(last, dh, H, 0, B, 0, H);
   }
   for (i64 s = T - 1; s >= 1; s--) {
     const BwdStep prev = step(s - 1);
@@ -248,9 +291,7 @@ void gru_backward(const Context& ctx, const GruBackwardArgs& a) {
   ops.gemm(ctx, B, H, G3, MatView{dgh + step_at(0, T, a.reverse) * B * G3, G3, 1}, whh, a.dh0, H, true, nullptr);
 
   gated::weight_gradients(ctx, gated::WeightGradArgs{T, B, I, H, G3, a.reverse, dgi, dgh, a.x, a.y, a.h0, a.w_ih,
-                                                      a.dx, a.dw_ih, a.dw_hh});
-  gated::add_column_sums(ctx, dgi, TB, G3, a.db_ih, nullptr);
-  gated::add_column_sums(ctx, dgh, TB, G3, a.db_hh, nullptr);
+                                                      a.dx, a.dw_ih, a.dw_hh, a.db_ih, a.db_hh});
 }
 
 }  // namespace fastrnn

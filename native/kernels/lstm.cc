@@ -31,144 +31,176 @@ namespace fastrnn {
 namespace {
 
 using gated::Interleave;
+using gated::Isa;
 using gated::step_at;
+using gated::Variants;
 
-constexpr i64 kStage = 256;  // floats staged per tanh call
+using gated::kStage;
 
 // ---- forward: one step's epilogue over rows [r0, r1) and interleaved panels [p0, p1) ----
 
+struct FwdStep;
+using FwdRowsFn = void (*)(const FwdStep&, const float*, i64, i64, i64, i64, i64);
+
 struct FwdStep {
   const SimdOps* ops;
+  FwdRowsFn rows;      // FwdRows compiled for the active path
   Interleave L;
+  const float* bias;   // b_ih + b_hh [4H] or null
   float* gates;        // gates_t [B, 4H]: input projection in, activations out
   float* cells;        // c_t [B, H]
   const float* cprev;  // c_{t−1} [B, H] or null (zeros)
   float* y;            // h_t [B, H]
 };
 
+// σ fix-ups, the cell update and the activations' write-back for n units (a, the staged tanh outputs).
+template <bool HasCprev>
+FASTRNN_GATED_INLINE void lstm_cell(float* __restrict a, const float* __restrict cp, float* __restrict gi,
+                                    float* __restrict gf, float* __restrict gg, float* __restrict go,
+                                    float* __restrict c, float* __restrict tc, i64 n) {
+  float* __restrict ai = a;
+  float* __restrict af = a + n;
+  float* __restrict ag = a + 2 * n;
+  float* __restrict ao = a + 3 * n;
+  for (i64 k = 0; k < n; k++) {
+    const float iv = 0.5f * ai[k] + 0.5f, fv = 0.5f * af[k] + 0.5f, ov = 0.5f * ao[k] + 0.5f, gv = ag[k];
+    const float cv = HasCprev ? fv * cp[k] + iv * gv : iv * gv;
+    ao[k] = ov;
+    gi[k] = iv;
+    gf[k] = fv;
+    gg[k] = gv;
+    go[k] = ov;
+    c[k] = cv;
+    tc[k] = cv;
+  }
+}
+
+FASTRNN_GATED_INLINE void mul_to(float* __restrict dst, const float* __restrict a, const float* __restrict b, i64 n) {
+  for (i64 k = 0; k < n; k++) dst[k] = a[k] * b[k];
+}
+
 // R: the recurrent product for this step in interleaved order (row stride ldr), or null (h_{t−1} = 0).
-void fwd_rows(const FwdStep& s, const float* R, i64 ldr, i64 r0, i64 r1, i64 p0, i64 p1) {
-  const Interleave& L = s.L;
-  const i64 H = L.H, q = L.q, G4 = 4 * H;
-  const i64 per = std::max<i64>(1, kStage / (4 * q));  // panels per staging chunk
-  alignas(64) float pre[kStage];
-  alignas(64) float tc[kStage];
-  for (i64 r = r0; r < r1; r++) {
-    float* g = s.gates + r * G4;
-    const float* rr = R ? R + r * ldr : nullptr;
-    const float* cp = s.cprev ? s.cprev + r * H : nullptr;
-    float* c = s.cells + r * H;
-    float* h = s.y + r * H;
-    for (i64 pa = p0; pa < p1; pa += per) {
-      const i64 pb = std::min(p1, pa + per);
-      // Stage the pre-activations, panel by panel as [i | f | g | o] × nu; σ gates pre-scaled by ½.
-      i64 n = 0;
-      for (i64 p = pa; p < pb; p++) {
-        const i64 u0 = p * q, nu = L.units(p);
+// Q: units per panel when known at compile time (0: read it from s.L).
+template <int Q>
+struct FwdRows {
+  static FASTRNN_GATED_INLINE void run(const FwdStep& s, const float* R, i64 ldr, i64 r0, i64 r1, i64 p0, i64 p1) {
+    const Interleave& L = s.L;
+    const i64 H = L.H, q = Q ? Q : L.q, nr = L.nr, G4 = 4 * H;
+    const i64 per = kStage / (4 * q) > 0 ? kStage / (4 * q) : 1;  // panels per staging chunk
+    alignas(64) float pre[kStage];
+    alignas(64) float tc[kStage];
+    for (i64 r = r0; r < r1; r++) {
+      float* g = s.gates + r * G4;
+      const float* rr = R ? R + r * ldr : nullptr;
+      float* h = s.y + r * H;
+      for (i64 pa = p0; pa < p1; pa += per) {
+        const i64 pb = p1 < pa + per ? p1 : pa + per;
+        const i64 u0 = pa * q, n = (pb * q < H ? pb * q : H) - u0;
+        // Stage the pre-activations gate-major, [i | f | g | o] × n; σ gates pre-scaled by ½.
         for (i64 gate = 0; gate < 4; gate++) {
+          float* dst = pre + gate * n;
           const float* src = g + gate * H + u0;
-          float* dst = pre + n + gate * nu;
-          if (rr) {
-            const float* rec = rr + p * L.nr + gate * q;
-            for (i64 k = 0; k < nu; k++) dst[k] = src[k] + rec[k];
-          } else {
-            for (i64 k = 0; k < nu; k++) dst[k] = src[k];
-          }
-          if (gate != 2)
-            for (i64 k = 0; k < nu; k++) dst[k] = 0.5f * dst[k];
+          if (rr) gated::gather_gate<Q>(dst, src, rr + pa * nr + gate * q, nr, q, n);
+          else gated::copy_to(dst, src, n);
+          gated::bias_scale(dst, s.bias ? s.bias + gate * H + u0 : nullptr, gate == 2 ? 1.0f : 0.5f, n);
         }
-        n += 4 * nu;
-      }
-      s.ops->tanh_inplace(pre, n);
-      // Activations, cell state; tanh(c) staged.
-      i64 o = 0, m = 0;
-      for (i64 p = pa; p < pb; p++) {
-        const i64 u0 = p * q, nu = L.units(p);
-        float* ai = pre + o;
-        float* af = ai + nu;
-        float* ag = af + nu;
-        float* ao = ag + nu;
-        for (i64 k = 0; k < nu; k++) {
-          ai[k] = 0.5f * ai[k] + 0.5f;
-          af[k] = 0.5f * af[k] + 0.5f;
-          ao[k] = 0.5f * ao[k] + 0.5f;
-        }
-        for (i64 k = 0; k < nu; k++) {
-          const float cv = af[k] * (cp ? cp[u0 + k] : 0.0f) + ai[k] * ag[k];
-          c[u0 + k] = cv;
-          tc[m + k] = cv;
-        }
-        std::memcpy(g + u0, ai, sizeof(float) * nu);
-        std::memcpy(g + H + u0, af, sizeof(float) * nu);
-        std::memcpy(g + 2 * H + u0, ag, sizeof(float) * nu);
-        std::memcpy(g + 3 * H + u0, ao, sizeof(float) * nu);
-        o += 4 * nu;
-        m += nu;
-      }
-      s.ops->tanh_inplace(tc, m);
-      o = 0, m = 0;
-      for (i64 p = pa; p < pb; p++) {
-        const i64 u0 = p * q, nu = L.units(p);
-        const float* ao = pre + o + 3 * nu;
-        for (i64 k = 0; k < nu; k++) h[u0 + k] = ao[k] * tc[m + k];
-        o += 4 * nu;
-        m += nu;
+        s.ops->tanh_inplace(pre, 4 * n);
+        float* c = s.cells + r * H + u0;
+        if (s.cprev) lstm_cell<true>(pre, s.cprev + r * H + u0, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0, c, tc, n);
+        else lstm_cell<false>(pre, nullptr, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0, c, tc, n);
+        s.ops->tanh_inplace(tc, n);
+        mul_to(h + u0, pre + 3 * n, tc, n);
       }
     }
   }
+};
+
+template <int Q>
+using FwdVariants = Variants<FwdRows<Q>, const FwdStep&, const float*, i64, i64, i64, i64, i64>;
+
+FwdRowsFn pick_fwd_rows(Isa isa, i64 q) {
+  if (q == 8) return FwdVariants<8>::pick(isa);
+  if (q == 4) return FwdVariants<4>::pick(isa);
+  if (q == 2) return FwdVariants<2>::pick(isa);
+  return FwdVariants<0>::pick(isa);
 }
 
 void fwd_epilogue(const void* p, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
   const FwdStep& s = *static_cast<const FwdStep*>(p);
-  fwd_rows(s, C, ldc, r0, r1, c0 / s.L.nr, (c1 + s.L.nr - 1) / s.L.nr);
+  s.rows(s, C, ldc, r0, r1, c0 / s.L.nr, (c1 + s.L.nr - 1) / s.L.nr);
 }
 
 // ---- backward: turn a block of dh_{t} (rows [r0, r1), units [c0, c1)) into dpre_t and dc_{t−1} ----
 
+struct BwdStep;
+using BwdRowsFn = void (*)(const BwdStep&, const float*, i64, i64, i64, i64, i64);
+
 struct BwdStep {
   const SimdOps* ops;
+  BwdRowsFn rows;      // BwdRows compiled for the active path
   i64 H;
   const float* dy;     // dy_t [B, H] or null
   const float* gates;  // activations at t [B, 4H]
   const float* cells;  // c_t [B, H]
   const float* cprev;  // c_{t−1} [B, H] or null (zeros)
-  float* dc;           // [B, H]: dc_{t} in (the part flowing from t+1), dc_{t−1} ⊙-ready out (f ⊙ dc_t)
+  float* dc;           // [B, H]: in, the part of dc_t flowing from t+1; out, f_t ⊙ dc_t
   float* dpre;         // dpre_t [B, 4H] out
 };
 
-void bwd_rows(const BwdStep& s, const float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-  const i64 H = s.H, G4 = 4 * H;
-  alignas(64) float tc[kStage];
-  for (i64 r = r0; r < r1; r++) {
-    const float* dh = C + r * ldc;
-    const float* dy = s.dy ? s.dy + r * H : nullptr;
-    const float* g = s.gates + r * G4;
-    const float* cp = s.cprev ? s.cprev + r * H : nullptr;
-    float* dc = s.dc + r * H;
-    float* d = s.dpre + r * G4;
-    for (i64 j0 = c0; j0 < c1; j0 += kStage) {
-      const i64 n = std::min(kStage, c1 - j0);
-      std::memcpy(tc, s.cells + r * H + j0, sizeof(float) * n);
-      s.ops->tanh_inplace(tc, n);
-      for (i64 k = 0; k < n; k++) {
-        const i64 j = j0 + k;
-        const float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-        const float t = tc[k];
-        const float dht = dy ? dh[j] + dy[j] : dh[j];
-        const float dct = dc[j] + dht * og * (1.0f - t * t);
-        const float cpv = cp ? cp[j] : 0.0f;
-        d[j] = dct * gg * ig * (1.0f - ig);
-        d[H + j] = dct * cpv * fg * (1.0f - fg);
-        d[2 * H + j] = dct * ig * (1.0f - gg * gg);
-        d[3 * H + j] = dht * t * og * (1.0f - og);
-        dc[j] = dct * fg;
-      }
-    }
+// One row's n units: g = the row's activations at unit j0 (gate stride H), d likewise for dpre.
+template <bool HasDy, bool HasCprev>
+FASTRNN_GATED_INLINE void lstm_cell_grad(const float* __restrict dh, const float* __restrict dy,
+                                         const float* __restrict g, const float* __restrict tc,
+                                         const float* __restrict cp, float* __restrict dc, float* __restrict d,
+                                         i64 H, i64 n) {
+  const float* __restrict gi = g;
+  const float* __restrict gf = g + H;
+  const float* __restrict gg = g + 2 * H;
+  const float* __restrict go = g + 3 * H;
+  float* __restrict di = d;
+  float* __restrict df = d + H;
+  float* __restrict dg = d + 2 * H;
+  float* __restrict dout = d + 3 * H;
+  for (i64 k = 0; k < n; k++) {
+    const float ig = gi[k], fg = gf[k], ggv = gg[k], og = go[k], t = tc[k];
+    const float dht = HasDy ? dh[k] + dy[k] : dh[k];
+    const float dct = dc[k] + dht * og * (1.0f - t * t);
+    const float cpv = HasCprev ? cp[k] : 0.0f;
+    di[k] = dct * ggv * ig * (1.0f - ig);
+    df[k] = dct * cpv * fg * (1.0f - fg);
+    dg[k] = dct * ig * (1.0f - ggv * ggv);
+    dout[k] = dht * t * og * (1.0f - og);
+    dc[k] = dct * fg;
   }
 }
 
+struct BwdRows {
+  static FASTRNN_GATED_INLINE void run(const BwdStep& s, const float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
+    const i64 H = s.H, G4 = 4 * H;
+    alignas(64) float tc[kStage];
+    for (i64 r = r0; r < r1; r++) {
+      for (i64 j0 = c0; j0 < c1; j0 += kStage) {
+        const i64 n = c1 - j0 < kStage ? c1 - j0 : kStage;
+        gated::copy_to(tc, s.cells + r * H + j0, n);
+        s.ops->tanh_inplace(tc, n);
+        const float* dh = C + r * ldc + j0;
+        const float* dy = s.dy ? s.dy + r * H + j0 : nullptr;
+        const float* g = s.gates + r * G4 + j0;
+        const float* cp = s.cprev ? s.cprev + r * H + j0 : nullptr;
+        float* dc = s.dc + r * H + j0;
+        float* d = s.dpre + r * G4 + j0;
+        if (dy && cp) lstm_cell_grad<true, true>(dh, dy, g, tc, cp, dc, d, H, n);
+        else if (dy) lstm_cell_grad<true, false>(dh, dy, g, tc, cp, dc, d, H, n);
+        else if (cp) lstm_cell_grad<false, true>(dh, dy, g, tc, cp, dc, d, H, n);
+        else lstm_cell_grad<false, false>(dh, dy, g, tc, cp, dc, d, H, n);
+      }
+    }
+  }
+};
+
 void bwd_epilogue(const void* p, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-  bwd_rows(*static_cast<const BwdStep*>(p), C, ldc, r0, r1, c0, c1);
+  const BwdStep& s = *static_cast<const BwdStep*>(p);
+  s.rows(s, C, ldc, r0, r1, c0, c1);
 }
 
 void copy_or_zero(float* dst, const float* src, i64 n) {
@@ -189,12 +221,15 @@ void lstm_forward(const Context& ctx, const LstmForwardArgs& a) {
   // Training: the cache holds the gates (projection first, then activations) and the cell states.
   float* gates = a.cache ? a.cache : scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G4));
   float* cells = a.cache ? a.cache + TB * G4 : nullptr;
-  gated::input_projection(ctx, TB, I, G4, a.x, a.w_ih, a.b_ih, a.b_hh, G4, gates);
+  gated::input_projection(ctx, TB, I, G4, a.x, a.w_ih, gates);
 
   const Interleave L(4, H, ops.nr);
   float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
   gated::pack_interleaved(ctx, a.w_hh, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
-  float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np));
+  float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G4));
+  float* bias = R + B * L.np;
+  if (!gated::combine_biases(a.b_ih, a.b_hh, G4, G4, bias)) bias = nullptr;
+  const FwdRowsFn rows = pick_fwd_rows(gated::isa_of(ops), L.q);
   // Inference keeps only two cell states (a ring), training all of them (in the cache).
   float* ring = cells ? nullptr : scratch(gated::kSlotAux, static_cast<std::size_t>(2 * BH));
 
@@ -204,12 +239,12 @@ void lstm_forward(const Context& ctx, const LstmForwardArgs& a) {
   for (i64 i = 0; i < T; i++) {
     const i64 t = step_at(i, T, a.reverse);
     float* ct = cells ? cells + t * BH : ring + (i & 1) * BH;
-    const FwdStep s{ctx.ops, L, gates + t * B * G4, ct, cprev, a.y + t * BH};
+    const FwdStep s{ctx.ops, rows, L, bias, gates + t * B * G4, ct, cprev, a.y + t * BH};
     if (hprev) {
       const Epilogue epi{&fwd_epilogue, &s};
       ops.gemm(ctx, B, L.np, H, MatView{hprev, H, 1}, whh, R, L.np, false, &epi);
     } else {
-      fwd_rows(s, nullptr, 0, 0, B, 0, L.panels);
+      rows(s, nullptr, 0, 0, B, 0, L.panels);
     }
     hprev = s.y;
     cprev = ct;
@@ -237,16 +272,17 @@ void lstm_backward(const Context& ctx, const LstmBackwardArgs& a) {
   copy_or_zero(dh, a.dhN, BH);
   copy_or_zero(dc, a.dcN, BH);
 
+  const BwdRowsFn rows = Variants<BwdRows, const BwdStep&, const float*, i64, i64, i64, i64, i64>::pick(gated::isa_of(ops));
   // Step s (processing order) of the reverse loop: its dpre, from the dh block the GEMM just finished.
   auto step = [&](i64 s) {
     const i64 t = step_at(s, T, a.reverse);
     const float* cprev = s > 0 ? cells + step_at(s - 1, T, a.reverse) * BH : a.c0;
-    return BwdStep{ctx.ops, H, a.dy ? a.dy + t * BH : nullptr, gates + t * B * G4, cells + t * BH, cprev, dc,
+    return BwdStep{ctx.ops, rows, H, a.dy ? a.dy + t * BH : nullptr, gates + t * B * G4, cells + t * BH, cprev, dc,
                    dpre + t * B * G4};
   };
   {
     const BwdStep last = step(T - 1);
-    bwd_rows(last, dh, H, 0, B, 0, H);
+    rows(last, dh, H, 0, B, 0, H);
   }
   for (i64 s = T - 1; s >= 1; s--) {
     const BwdStep prev = step(s - 1);
@@ -258,8 +294,7 @@ void lstm_backward(const Context& ctx, const LstmBackwardArgs& a) {
   if (a.dc0) std::memcpy(a.dc0, dc, sizeof(float) * BH);
 
   gated::weight_gradients(ctx, gated::WeightGradArgs{T, B, I, H, G4, a.reverse, dpre, dpre, a.x, a.y, a.h0, a.w_ih,
-                                                      a.dx, a.dw_ih, a.dw_hh});
-  gated::add_column_sums(ctx, dpre, TB, G4, a.db_ih, a.db_hh);
+                                                      a.dx, a.dw_ih, a.dw_hh, a.db_ih, a.db_hh});
 }
 
 }  // namespace fastrnn

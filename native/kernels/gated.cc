@@ -1,0 +1,220 @@
+// The non-inline helpers of gated.h: packing the gate-interleaved W_hh, the input projection, the combined
+// biases, and the products over all T·B rows after the BPTT loop (with a cache-friendly transpose).
+#include "gated.h"
+
+#if defined(FASTRNN_GATED_X86)
+#include <immintrin.h>
+#endif
+
+namespace fastrnn {
+namespace gated {
+
+void pack_interleaved(const Context& ctx, const float* w_hh, const Interleave& L, float* tmp, float* out) {
+  const i64 H = L.H;
+  for (i64 p = 0; p < L.panels; p++) {
+    const i64 nu = H - p * L.q < L.q ? H - p * L.q : L.q;
+    for (i64 j = 0; j < L.nr; j++) {
+      float* dst = tmp + (p * L.nr + j) * H;
+      const i64 g = j / L.q, k = j % L.q;
+      if (g < L.G && k < nu) std::memcpy(dst, w_hh + (g * H + p * L.q + k) * H, sizeof(float) * H);
+      else std::memset(dst, 0, sizeof(float) * H);
+    }
+  }
+  ctx.ops->pack_b(ctx, MatView{tmp, 1, H}, H, L.np, out);
+}
+
+void input_projection(const Context& ctx, i64 TB, i64 I, i64 GH, const float* x, const float* w_ih, float* gates) {
+  const SimdOps& ops = *ctx.ops;
+  float* wih = scratch(kSlotWeightIh, packed_b_size(ops, I, GH));
+  ops.pack_b(ctx, MatView{w_ih, 1, I}, I, GH, wih);  // W_ihᵀ as B[K=I, N=GH]: (i, g) = W_ih[g·I + i]
+  ops.gemm(ctx, TB, GH, I, MatView{x, I, 1}, wih, gates, GH, false, nullptr);
+}
+
+bool combine_biases(const float* b_ih, const float* b_hh, i64 GH, i64 hh_cols, float* out) {
+  if (!b_ih && !b_hh) return false;
+  for (i64 j = 0; j < GH; j++) {
+    const float a = b_ih ? b_ih[j] : 0.0f;
+    out[j] = (b_hh && j < hh_cols) ? a + b_hh[j] : a;
+  }
+  return true;
+}
+
+namespace {
+
+// ---- transpose of one block of ≤ 16 columns over all rows, with double column sums ----
+//
+// Full cache lines in, full cache lines out: rows of a [T·B, GH] gradient are a power-of-two stride
+// apart, so walking a column directly would keep hitting the same few cache sets.
+
+constexpr i64 kCols = 16;
+
+// Rows [r, rows) one element at a time (the tail of the vector builds, and the whole baseline build).
+void transpose_rows_scalar(const float* src, i64 r, i64 rows, i64 cols, i64 c0, i64 w, float* dst, double* sum) {
+  float tile[kCols][kCols];
+  for (; r < rows; r += kCols) {
+    const i64 n = rows - r < kCols ? rows - r : kCols;
+    for (i64 i = 0; i < n; i++) {
+      const float* s = src + (r + i) * cols + c0;
+      for (i64 c = 0; c < w; c++) {
+        tile[i][c] = s[c];
+        sum[c] += s[c];
+      }
+    }
+    for (i64 c = 0; c < w; c++) {
+      float* d = dst + (c0 + c) * rows + r;
+      for (i64 i = 0; i < n; i++) d[i] = tile[i][c];
+    }
+  }
+}
+
+#if defined(FASTRNN_GATED_X86)
+__attribute__((target("avx512f"))) void transpose_block_avx512(const float* src, i64 rows, i64 cols, i64 c0, i64 w,
+                                                               float* dst, double* sum) {
+  const __mmask16 m = w >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << w) - 1u);
+  __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+  i64 r = 0;
+  for (; r + 16 <= rows; r += 16) {
+    __m512 v[16], t[16];
+    for (int i = 0; i < 16; i++) {
+      v[i] = _mm512_maskz_loadu_ps(m, src + (r + i) * cols + c0);
+      lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v[i])));
+      hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v[i]), 1))));
+    }
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_unpacklo_ps(v[i], v[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps(v[i], v[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+      v[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      v[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      v[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      v[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 16; i += 8) {
+      for (int j = 0; j < 4; j++) {
+        t[i + j] = _mm512_shuffle_f32x4(v[i + j], v[i + j + 4], 0x88);
+        t[i + j + 4] = _mm512_shuffle_f32x4(v[i + j], v[i + j + 4], 0xdd);
+      }
+    }
+    for (int j = 0; j < 8; j++) {
+      v[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+      v[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+    }
+    for (i64 c = 0; c < w; c++) _mm512_storeu_ps(dst + (c0 + c) * rows + r, v[c]);
+  }
+  _mm512_storeu_pd(sum, lo);
+  _mm512_storeu_pd(sum + 8, hi);
+  transpose_rows_scalar(src, r, rows, cols, c0, w, dst, sum);
+}
+
+__attribute__((target("avx2,fma"))) void transpose_block_avx2(const float* src, i64 rows, i64 cols, i64 c0, i64 w,
+                                                              float* dst, double* sum) {
+  // Two halves of 8 columns, rows 8 at a time.
+  alignas(32) static const int kLane[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  i64 done = rows;
+  for (i64 h0 = 0; h0 < w; h0 += 8) {
+    const i64 hw = w - h0 < 8 ? w - h0 : 8;
+    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kLane + 8 - hw));
+    __m256d lo = _mm256_loadu_pd(sum + h0), hi = _mm256_loadu_pd(sum + h0 + 4);
+    i64 r = 0;
+    for (; r + 8 <= rows; r += 8) {
+      __m256 v[8], t[8];
+      for (int i = 0; i < 8; i++) {
+        v[i] = _mm256_maskload_ps(src + (r + i) * cols + c0 + h0, m);
+        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v[i])));
+        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v[i], 1)));
+      }
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
+      }
+      for (int i = 0; i < 8; i += 4) {
+        v[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        v[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        v[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        v[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      for (int j = 0; j < 4; j++) {
+        t[j] = _mm256_permute2f128_ps(v[j], v[j + 4], 0x20);
+        t[j + 4] = _mm256_permute2f128_ps(v[j], v[j + 4], 0x31);
+      }
+      for (i64 c = 0; c < hw; c++) _mm256_storeu_ps(dst + (c0 + h0 + c) * rows + r, t[c]);
+    }
+    _mm256_storeu_pd(sum + h0, lo);
+    _mm256_storeu_pd(sum + h0 + 4, hi);
+    done = r;
+  }
+  transpose_rows_scalar(src, done, rows, cols, c0, w, dst, sum);
+}
+#endif
+
+using BlockFn = void (*)(const float*, i64, i64, i64, i64, float*, double*);
+
+void transpose_block_baseline(const float* src, i64 rows, i64 cols, i64 c0, i64 w, float* dst, double* sum) {
+  transpose_rows_scalar(src, 0, rows, cols, c0, w, dst, sum);
+}
+
+BlockFn pick_block(Isa isa) {
+#if defined(FASTRNN_GATED_X86)
+  if (isa == Isa::Avx512) return &transpose_block_avx512;
+  if (isa == Isa::Avx2) return &transpose_block_avx2;
+#endif
+  (void)isa;
+  return &transpose_block_baseline;
+}
+
+}  // namespace
+
+void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, float* dst, float* db_a, float* db_b) {
+  const BlockFn fn = pick_block(isa_of(*ctx.ops));
+  const i64 blocks = (cols + kCols - 1) / kCols;
+  auto block = [&](i64 b) {
+    const i64 c0 = b * kCols, w = cols - c0 < kCols ? cols - c0 : kCols;
+    alignas(64) double sum[kCols] = {};
+    fn(src, rows, cols, c0, w, dst, sum);
+    for (i64 c = 0; c < w; c++) {
+      if (db_a) db_a[c0 + c] = static_cast<float>(db_a[c0 + c] + sum[c]);
+      if (db_b) db_b[c0 + c] = static_cast<float>(db_b[c0 + c] + sum[c]);
+    }
+  };
+  ctx.pool->parallel_for(blocks, rows * cols < (1 << 16) ? 1 : ctx.threads, block);
+}
+
+// Each gradient is transposed once ([GH, T·B], its column sums taken on the way) so the weight-gradient
+// GEMMs read it in place. h_{t−1} is y of the previous processed step, or h0 for the first (nothing when h0
+// is null): in memory that is y shifted by one step, so dW_hh is one large product plus one for h0.
+void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
+  const SimdOps& ops = *ctx.ops;
+  const i64 TB = a.T * a.B, BH = a.B * a.H, I = a.I, H = a.H, GH = a.GH;
+  const bool shared = a.dgi == a.dgh;
+  {
+    float* wih = scratch(kSlotWeightIh, packed_b_size(ops, GH, I));
+    ops.pack_b(ctx, MatView{a.w_ih, I, 1}, GH, I, wih);  // W_ih as B[K=GH, N=I]
+    ops.gemm(ctx, TB, I, GH, MatView{a.dgi, GH, 1}, wih, a.dx, I, false, nullptr);
+  }
+  float* dT = scratch(kSlotStepsT, static_cast<std::size_t>(TB * GH));
+  transpose_sum(ctx, a.dgi, TB, GH, dT, a.db_ih, shared ? a.db_hh : nullptr);
+  {
+    float* xp = scratch(kSlotBigB, packed_b_size(ops, TB, I));
+    ops.pack_b(ctx, MatView{a.x, I, 1}, TB, I, xp);
+    ops.gemm(ctx, GH, I, TB, MatView{dT, TB, 1}, xp, a.dw_ih, I, true, nullptr);
+  }
+  if (!shared) transpose_sum(ctx, a.dgh, TB, GH, dT, a.db_hh, nullptr);
+  const i64 K = TB - a.B;
+  if (K > 0) {
+    const float* dp = a.reverse ? dT : dT + a.B;
+    const float* hp = a.reverse ? a.y + BH : a.y;
+    float* packed = scratch(kSlotBigB, packed_b_size(ops, K, H));
+    ops.pack_b(ctx, MatView{hp, H, 1}, K, H, packed);
+    ops.gemm(ctx, GH, H, K, MatView{dp, TB, 1}, packed, a.dw_hh, H, true, nullptr);
+  }
+  if (a.h0) {
+    const float* dp = dT + step_at(0, a.T, a.reverse) * a.B;
+    float* packed = scratch(kSlotBigB, packed_b_size(ops, a.B, H));
+    ops.pack_b(ctx, MatView{a.h0, H, 1}, a.B, H, packed);
+    ops.gemm(ctx, GH, H, a.B, MatView{dp, TB, 1}, packed, a.dw_hh, H, true, nullptr);
+  }
+}
+
+}  // namespace gated
+}  // namespace fastrnn
