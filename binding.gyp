@@ -8,6 +8,9 @@
       "sources": [
         "native/addon.cc",
         "native/kernels/rnn.cc",
+        "native/kernels/lstm.cc",
+        "native/kernels/gru.cc",
+        "native/kernels/gated.cc",
         "native/kernels/dispatch.cc",
         "native/kernels/threads.cc",
         "native/kernels/gemm/baseline.cc",

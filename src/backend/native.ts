@@ -16,10 +16,11 @@
  * (the promise then rejects and the memory may already have been written). Layers guard their own buffers.
  *
  * Memory: the addon keeps its scratch buffers (packed weights, per-step gradients) between calls; they grow
- * to the largest call so far (about 2·T·B·H + T·B·max(I, H) floats for a backward) and are reused.
+ * to the largest call so far (for a backward about 2·T·B·G·H + T·B·max(I, H) floats, G = gates per cell;
+ * 3·T·B·G·H + … for GRU) and are reused.
  *
- * Cells: 'rnn_tanh' and 'rnn_relu' run in C++. 'lstm' and 'gru' are not native yet; until they are,
- * this adapter runs them on the reference kernels (same float32 arrays, same contract).
+ * Cells: all four ('rnn_tanh', 'rnn_relu', 'lstm', 'gru') run in C++ (native/kernels/rnn.cc, lstm.cc,
+ * gru.cc). LSTM and GRU backward calls need the training cache their forward filled (cacheSize floats).
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -27,7 +28,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from './backend.js';
-import { referenceBackend } from './reference/index.js';
+import { cacheSize, gateCount } from './backend.js';
 import { checkInt, describe } from '../errors.js';
 
 /** Thrown when the compiled addon cannot be found or loaded; the message lists what was tried. */
@@ -173,7 +174,6 @@ export function loadNativeAddon(): NativeAddon {
 // ---------------------------------------------------------------- validation (before C++)
 
 const CELLS: readonly CellKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
-const NATIVE_CELLS: readonly CellKind[] = ['rnn_tanh', 'rnn_relu'];
 
 function checkCell(where: string, cell: unknown): CellKind {
   if (typeof cell !== 'string') throw new TypeError(`${where}: cell: expected one of ${CELLS.map((c) => `"${c}"`).join(', ')}, received ${describe(cell)}`);
@@ -249,55 +249,76 @@ function checker(where: string, args: unknown): ArgChecker {
   return new ArgChecker(where, args as Record<string, unknown>);
 }
 
-function sizes(c: ArgChecker): { TBI: number; TBH: number; BH: number; H: number; HI: number; HH: number } {
+interface Sizes { TBI: number; TBH: number; BH: number; GH: number; GHI: number; GHH: number; cache: number }
+
+/** Array lengths of one call: G = gates per cell, cache = cacheSize (T·B·5H LSTM, T·B·4H GRU, 0 RNN). */
+function sizes(c: ArgChecker, cell: CellKind): Sizes {
   const T = c.size('T', 0), B = c.size('B', 1), I = c.size('I', 1), H = c.size('H', 1);
-  const TBI = T * B * I, TBH = T * B * H, HI = H * I, HH = H * H;
-  for (const n of [TBI, TBH, HI, HH]) {
+  const G = gateCount(cell);
+  const s = { TBI: T * B * I, TBH: T * B * H, BH: B * H, GH: G * H, GHI: G * H * I, GHH: G * H * H, cache: cacheSize(cell, T, B, H) };
+  for (const n of Object.values(s)) {
     if (!Number.isSafeInteger(n)) throw new RangeError(`${c.where}: sizes T=${T} B=${B} I=${I} H=${H} describe arrays larger than 2^53 elements`);
   }
   c.bool('reverse');
-  return { TBI, TBH, BH: B * H, H, HI, HH };
+  return s;
 }
 
-/** Checks a forward call for a native cell exactly as the addon will. */
+function noCellState(cell: CellKind): string {
+  return `${cell === 'gru' ? 'a GRU' : 'an RNN'} cell has no cell state`;
+}
+
+/** Checks a forward call exactly as the addon will (same checks, same order). */
 export function checkNativeForward(where: string, cell: unknown, args: unknown): void {
-  checkCell(where, cell);
+  const kind = checkCell(where, cell);
   const c = checker(where, args);
-  const s = sizes(c);
-  c.absent('cN', 'an RNN cell has no cell state');
-  c.absent('c0', 'an RNN cell has no cell state');
-  c.f32('cache', 0, { nullable: true });
+  const s = sizes(c, kind);
+  const lstm = kind === 'lstm';
+  if (!lstm) {
+    c.absent('cN', noCellState(kind));
+    c.absent('c0', noCellState(kind));
+  }
   c.f32('y', s.TBH, { output: true });
   c.f32('hN', s.BH, { output: true });
   c.f32('x', s.TBI);
   c.f32('h0', s.BH, { nullable: true });
-  c.f32('weightIh', s.HI);
-  c.f32('weightHh', s.HH);
-  c.f32('biasIh', s.H, { nullable: true });
-  c.f32('biasHh', s.H, { nullable: true });
+  c.f32('weightIh', s.GHI);
+  c.f32('weightHh', s.GHH);
+  c.f32('biasIh', s.GH, { nullable: true });
+  c.f32('biasHh', s.GH, { nullable: true });
+  c.f32('cache', s.cache, { nullable: true, output: true });  // null when not training
+  if (lstm) {
+    c.f32('cN', s.BH, { nullable: true, output: true });
+    c.f32('c0', s.BH, { nullable: true });
+  }
   c.noOverlap();
 }
 
-/** Checks a backward call for a native cell exactly as the addon will. */
+/** Checks a backward call exactly as the addon will (same checks, same order). */
 export function checkNativeBackward(where: string, cell: unknown, args: unknown): void {
-  checkCell(where, cell);
+  const kind = checkCell(where, cell);
   const c = checker(where, args);
-  const s = sizes(c);
-  for (const n of ['dc0', 'dcN', 'c0']) c.absent(n, 'an RNN cell has no cell state');
-  c.f32('cache', 0, { nullable: true });
+  const s = sizes(c, kind);
+  const lstm = kind === 'lstm';
+  if (!lstm) for (const n of ['dc0', 'dcN', 'c0']) c.absent(n, noCellState(kind));
   c.f32('dx', s.TBI, { output: true });
   c.f32('dh0', s.BH, { output: true });
-  c.f32('dWeightIh', s.HI, { output: true });
-  c.f32('dWeightHh', s.HH, { output: true });
-  c.f32('dBiasIh', s.H, { nullable: true, output: true });
-  c.f32('dBiasHh', s.H, { nullable: true, output: true });
+  c.f32('dWeightIh', s.GHI, { output: true });
+  c.f32('dWeightHh', s.GHH, { output: true });
+  c.f32('dBiasIh', s.GH, { nullable: true, output: true });
+  c.f32('dBiasHh', s.GH, { nullable: true, output: true });
   c.f32('dy', s.TBH, { nullable: true });
   c.f32('dhN', s.BH, { nullable: true });
   c.f32('x', s.TBI);
   c.f32('h0', s.BH, { nullable: true });
-  c.f32('weightIh', s.HI);
-  c.f32('weightHh', s.HH);
+  c.f32('weightIh', s.GHI);
+  c.f32('weightHh', s.GHH);
   c.f32('y', s.TBH);
+  c.f32('cache', s.cache, { nullable: s.cache === 0 });  // the forward's training cache: required when non-empty
+  if (lstm) {
+    c.f32('dc0', s.BH, { nullable: true, output: true });
+    c.f32('dcN', s.BH, { nullable: true });
+    c.f32('c0', s.BH, { nullable: true });
+  }
   c.noOverlap();
 }
 
@@ -308,10 +329,6 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(1024, n || 1));
 }
 
-function isNative(cell: CellKind): boolean {
-  return NATIVE_CELLS.includes(cell);
-}
-
 class NativeEngine implements NativeBackend {
   readonly name = 'native' as const;
   readonly supportsFloat64 = false;
@@ -319,28 +336,24 @@ class NativeEngine implements NativeBackend {
 
   recurrentForward(cell: CellKind, args: RecurrentForwardArgs): void {
     const kind = checkCell('native recurrentForward', cell);
-    if (!isNative(kind)) return referenceBackend.recurrentForward(kind, args);
     checkNativeForward('native recurrentForward', kind, args);
     this.addon.recurrentForward(kind, args, this.threads);
   }
 
   recurrentBackward(cell: CellKind, args: RecurrentBackwardArgs): void {
     const kind = checkCell('native recurrentBackward', cell);
-    if (!isNative(kind)) return referenceBackend.recurrentBackward(kind, args);
     checkNativeBackward('native recurrentBackward', kind, args);
     this.addon.recurrentBackward(kind, args, this.threads);
   }
 
   async recurrentForwardAsync(cell: CellKind, args: RecurrentForwardArgs): Promise<void> {
     const kind = checkCell('native recurrentForwardAsync', cell);
-    if (!isNative(kind)) return referenceBackend.recurrentForward(kind, args);
     checkNativeForward('native recurrentForwardAsync', kind, args);
     return this.addon.recurrentForwardAsync(kind, args, this.threads);
   }
 
   async recurrentBackwardAsync(cell: CellKind, args: RecurrentBackwardArgs): Promise<void> {
     const kind = checkCell('native recurrentBackwardAsync', cell);
-    if (!isNative(kind)) return referenceBackend.recurrentBackward(kind, args);
     checkNativeBackward('native recurrentBackwardAsync', kind, args);
     return this.addon.recurrentBackwardAsync(kind, args, this.threads);
   }
