@@ -7,6 +7,7 @@
  * Rows: RNN tanh B=32 T=64 I=H ∈ {128, 256} and B=64 T=100 I=H=512, native with 1 and 2 threads, the
  * reference engine at the two smaller sizes. Also the machine's peak (a plain large matrix multiply through
  * the same GEMM), and the worst event-loop gap during async training steps. Medians over several runs.
+ * Then LSTM and GRU B=32 T=64 I=H ∈ {128, 256}, native with 1 and 2 threads (bench/gated.ts, issue 4).
  * Prints tables and writes bench/results/rnn-<timestamp>.json. Options: --quick (fewer runs),
  * --all-paths (repeat the native rows on every SIMD path this CPU has).
  */
@@ -18,6 +19,7 @@ import { referenceBackend } from '../src/backend/reference/index.js';
 import { loadNativeAddon, loadNativeBackend } from '../src/backend/native.js';
 import type { Backend } from '../src/backend/backend.js';
 import { eventLoopGap } from './event-loop.js';
+import { benchGated } from './gated.js';
 import { peakGflops } from './peak.js';
 import { fmt, table } from './table.js';
 import { median, timeRuns } from './timing.js';
@@ -112,6 +114,8 @@ async function main(): Promise<void> {
   console.log('\nTargets (issue 3):');
   console.log(table(['target', 'measured', 'pass'], targets.map(([name, v, min, unit]) => [name, fmt(v, unit === '%' ? 0 : 2) + unit, v >= min ? 'yes' : 'NO'])));
 
+  const gated = benchGated(addon, paths, peak, quick);
+
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `rnn-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(), cpu: cpus()[0]?.model, threads: cpus().length, node: process.version,
     simdPaths: addon.simdPaths(), defaultPath, quick, peakGflops: peak, rows, twoThreadSpeedup: speedup, eventLoop: gap,
     targets: targets.map(([name, value, min]) => ({ name, value, min, pass: value >= min })),
+    gated,
   }, null, 2));
   console.log(`\nwrote ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }

@@ -118,6 +118,47 @@ struct Interleave {
         panels((hidden + q - 1) / q), np(panels * panel_width) {}
 };
 
+// One step's product C[M, N] = A[M, K] · B (packed in panels of nr columns, gemm.h: panel p is K × nr
+// contiguous floats, so a run of panels is a contiguous slice) in groups of whole panels. Each group is
+// one single-threaded GEMM followed, on the same thread, by after(c0, c1) (the cell's epilogue for columns
+// [c0, c1), while that block of C is hot); before(c0, c1) runs first (prefetches). Groups are chosen here,
+// not by the GEMM driver, so no group is narrower than a few panels (tiny blocks make the epilogue's
+// vector calls short and put neighbouring threads on the same cache lines). Each element of C is the same
+// FMA chain whatever the grouping, so results do not depend on the thread count.
+template <class Before, class After>
+void grouped_gemm(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* packed, float* C,
+                  i64 ldc, bool accumulate, Before&& before, After&& after) {
+  const SimdOps& ops = *ctx.ops;
+  const Context one{ctx.ops, ctx.pool, 1};
+  const i64 nr = ops.nr, panels = (N + nr - 1) / nr;
+  constexpr i64 kGroupPanels = 8;  // the most one group takes on one thread (its block of C stays in L2)
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  const int threads = flops < 2.0e5 ? 1 : ctx.threads;
+  i64 groups = (panels + kGroupPanels - 1) / kGroupPanels;
+  if (threads > 1 && groups < 2 * threads) groups = 2 * threads;
+  if (groups > panels) groups = panels;
+  auto item = [&](i64 g) {
+    const i64 p0 = g * panels / groups, p1 = (g + 1) * panels / groups;
+    const i64 c0 = p0 * nr, c1 = p1 * nr < N ? p1 * nr : N;
+    before(c0, c1);
+    ops.gemm(one, M, c1 - c0, K, MatView{A, lda, 1}, packed + p0 * K * nr, C + c0, ldc, accumulate, nullptr);
+    after(c0, c1);
+  };
+  ctx.pool->parallel_for(groups, threads, item);
+}
+
+// Asks for rows [0, rows) × columns [c0, c1) of a row-major matrix (row stride ld) to be brought into L2:
+// the step epilogues read last-touched-long-ago data (the input projection, the training cache) while the
+// GEMM before them runs.
+inline void prefetch_block(const float* base, i64 ld, i64 rows, i64 c0, i64 c1) {
+  if (!base) return;
+  for (i64 r = 0; r < rows; r++) {
+    const char* p = reinterpret_cast<const char*>(base + r * ld + c0);
+    const char* end = reinterpret_cast<const char*>(base + r * ld + c1);
+    for (; p < end; p += 64) __builtin_prefetch(p, 0, 2);
+  }
+}
+
 // Packs W_hh [GH, H] as the B operand [K = H, N = np] of h·W_hhᵀ in interleaved column order.
 // tmp: np·H floats (W_hh's rows reordered); out: packed_b_size(ops, H, np) floats.
 void pack_interleaved(const Context& ctx, const float* w_hh, const Interleave& L, float* tmp, float* out);

@@ -125,11 +125,6 @@ FwdRowsFn pick_fwd_rows(Isa isa, i64 q) {
   return FwdVariants<0>::pick(isa);
 }
 
-void fwd_epilogue(const void* p, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-  const FwdStep& s = *static_cast<const FwdStep*>(p);
-  s.rows(s, C, ldc, r0, r1, c0 / s.L.nr, (c1 + s.L.nr - 1) / s.L.nr);
-}
-
 // ---- backward: turn a block of dh_{t} (rows [r0, r1), units [c0, c1)) into dpre_t and dc_{t−1} ----
 
 struct BwdStep;
@@ -198,11 +193,6 @@ struct BwdRows {
   }
 };
 
-void bwd_epilogue(const void* p, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-  const BwdStep& s = *static_cast<const BwdStep*>(p);
-  s.rows(s, C, ldc, r0, r1, c0, c1);
-}
-
 void copy_or_zero(float* dst, const float* src, i64 n) {
   if (src) std::memcpy(dst, src, sizeof(float) * n);
   else std::memset(dst, 0, sizeof(float) * n);
@@ -241,8 +231,12 @@ void lstm_forward(const Context& ctx, const LstmForwardArgs& a) {
     float* ct = cells ? cells + t * BH : ring + (i & 1) * BH;
     const FwdStep s{ctx.ops, rows, L, bias, gates + t * B * G4, ct, cprev, a.y + t * BH};
     if (hprev) {
-      const Epilogue epi{&fwd_epilogue, &s};
-      ops.gemm(ctx, B, L.np, H, MatView{hprev, H, 1}, whh, R, L.np, false, &epi);
+      const auto before = [&](i64 c0, i64 c1) {
+        const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
+        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_block(s.gates + gate * H, G4, B, u0, u1);
+      };
+      const auto after = [&](i64 c0, i64 c1) { rows(s, R, L.np, 0, B, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
+      gated::grouped_gemm(ctx, B, L.np, H, hprev, H, whh, R, L.np, false, before, after);
     } else {
       rows(s, nullptr, 0, 0, B, 0, L.panels);
     }
@@ -286,9 +280,15 @@ void lstm_backward(const Context& ctx, const LstmBackwardArgs& a) {
   }
   for (i64 s = T - 1; s >= 1; s--) {
     const BwdStep prev = step(s - 1);
-    const Epilogue epi{&bwd_epilogue, &prev};
+    const auto before = [&](i64 c0, i64 c1) {
+      for (i64 gate = 0; gate < 4; gate++) gated::prefetch_block(prev.gates + gate * H, G4, B, c0, c1);
+      gated::prefetch_block(prev.cells, H, B, c0, c1);
+      gated::prefetch_block(prev.cprev, H, B, c0, c1);
+      gated::prefetch_block(prev.dy, H, B, c0, c1);
+    };
+    const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, B, c0, c1); };
     const float* d = dpre + step_at(s, T, a.reverse) * B * G4;
-    ops.gemm(ctx, B, H, G4, MatView{d, G4, 1}, whh, dh, H, false, &epi);
+    gated::grouped_gemm(ctx, B, H, G4, d, G4, whh, dh, H, false, before, after);
   }
   ops.gemm(ctx, B, H, G4, MatView{dpre + step_at(0, T, a.reverse) * B * G4, G4, 1}, whh, a.dh0, H, false, nullptr);
   if (a.dc0) std::memcpy(a.dc0, dc, sizeof(float) * BH);
