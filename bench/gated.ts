@@ -66,11 +66,21 @@ export function benchGated(addon: NativeAddon, paths: string[], peak: Record<str
   ])));
 
   const find = (size: string, threads: number) => rows.find((r) => r.size === size && r.path === defaultPath && r.threads === threads);
-  const targets: GatedTarget[] = Object.entries(PYTORCH_1T).map(([size, torch]) => {
-    const value = find(size, 1)?.seqPerS ?? NaN;
-    return { name: `${size} ≥ 1.5 × PyTorch 1.13 (${fmt(1.5 * torch, 0)} seq/s), 1 thread`, value, min: 1.5 * torch, pass: value >= 1.5 * torch };
-  });
-  console.log('\nTargets (issue 4; the PyTorch figures are the issue\'s, not measured here):');
-  console.log(table(['target', 'measured', 'pass'], targets.map((t) => [t.name, fmt(t.value, 0) + ' seq/s', t.pass ? 'yes' : 'NO'])));
+  const label = (size: string) => configs(quick).find((c) => c.label === size)!;
+  const targets: GatedTarget[] = [];
+  const needs: string[] = [];
+  for (const threads of [1, 2]) {
+    for (const [size, torch] of Object.entries(PYTORCH_1T)) {
+      const value = find(size, threads)?.seqPerS ?? NaN;
+      const min = 1.5 * torch;
+      const name = `${size} ≥ 1.5 × PyTorch 1.13 1-thread (${fmt(min, 0)} seq/s), ours ${threads} thread${threads > 1 ? 's' : ''}`;
+      targets.push({ name, value, min, pass: value >= min });
+      // What the target asks of the hardware: the GFLOP/s it implies vs the machine's matrix-multiply peak.
+      const c = label(size);
+      needs.push(`${fmt((trainFlops(c) * min) / c.B / 1e9, 0)} vs ${fmt(peak[defaultPath][threads], 0)}`);
+    }
+  }
+  console.log("\nTargets (issue 4; PyTorch 1.13 figures are the issue's 1-thread ones, not measured here; PyTorch is slower with 2 threads):");
+  console.log(table(['target', 'measured', 'GFLOP/s needed vs peak', 'pass'], targets.map((t, i) => [t.name, fmt(t.value, 0) + ' seq/s', needs[i], t.pass ? 'yes' : 'NO'])));
   return { rows, twoThreadSpeedup: speedup, targets };
 }

@@ -4,18 +4,20 @@
 //   r = σ(gi_r + gh_r)   z = σ(gi_z + gh_z)   n = tanh(gi_n + r ⊙ gh_n)
 //   h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
 //
-// Forward: one GEMM projects all T·B input rows into the gates buffer (the training cache when training)
-// with b_ih, and b_hh's r and z parts, in its epilogue; b_hn stays on the recurrent side. Per step, one
-// GEMM h_{t−1}·W_hhᵀ (W_hh packed once, gate-interleaved as in gated.h) whose epilogue adds b_hn, applies
+// Forward: one GEMM projects all T·B input rows into the gates buffer (the training cache when training).
+// Per step, one product h_{t−1}·W_hhᵀ (W_hh packed once per call, gate-interleaved as in gated.h), run in
+// panel groups; after each group, on the same thread, the epilogue adds b_ih (and b_hh's r and z parts)
+// to the projection and b_hn to the recurrent n part — b_hn stays inside r ⊙ (W_hn h + b_hn) — applies
 // the gates and writes h_t, the activations (over the projection) and gh_n = W_hn·h_{t−1} + b_hn.
 //
 // BPTT (dhN seeds the last step):
 //   dh_t = dy_t + z_{t+1} ⊙ dh_{t+1} + dgh_{t+1} · W_hh
 //   dan = dh ⊙ (1 − z) ⊙ (1 − n²)   dar = dan ⊙ gh_n ⊙ r(1−r)   daz = dh ⊙ (h_{t−1} − n) ⊙ z(1−z)
 //   dgi_t = [dar | daz | dan]       dgh_t = [dar | daz | dan ⊙ r]
-// Per step the GEMM accumulates dgh_t · W_hh onto z ⊙ dh (left in the same buffer by the previous
-// epilogue), and its epilogue turns each finished block into dgi, dgh of the step before. dx, dW_ih,
-// dW_hh and the bias gradients are large products over all T·B rows after the loop (gated.h).
+// Per step the product dgh_t · W_hh accumulates onto z ⊙ dh (left in the same buffer by the previous
+// epilogue), in groups of units, each followed by the epilogue that turns its block into dgi, dgh of the
+// step before. dx, dW_ih, dW_hh and the bias gradients are large products over all T·B rows after the
+// loop (gated.cc).
 //
 // σ(v) = ½·tanh(v/2) + ½ through the SIMD path's tanh (error a few float32 ulps).
 #include "gru.h"

@@ -4,17 +4,18 @@
 //   i = σ(pre_i)  f = σ(pre_f)  g = tanh(pre_g)  o = σ(pre_o)
 //   c_t = f ⊙ c_{t−1} + i ⊙ g        h_t = o ⊙ tanh(c_t)
 //
-// Forward: one GEMM projects all T·B input rows (biases in its epilogue) into the gates buffer — the
-// training cache itself when training. Per step, one GEMM h_{t−1}·W_hhᵀ (W_hh packed once, in the gate-
-// interleaved column order of gated.h) whose epilogue adds the projection, applies the gate
-// nonlinearities and updates c and h for the finished block; activations overwrite the projection.
+// Forward: one GEMM projects all T·B input rows into the gates buffer — the training cache itself when
+// training. Per step, one product h_{t−1}·W_hhᵀ (W_hh packed once per call, in the gate-interleaved column
+// order of gated.h), run in panel groups; after each group, on the same thread, the epilogue adds the
+// projection and b_ih + b_hh, applies the gate nonlinearities and updates c and h for those units; the
+// activations overwrite the projection, so the cache ends up in the reference layout.
 //
 // BPTT (dh, dc flow backwards; dhN, dcN seed the last step):
 //   dh_t = dy_t + dpre_{t+1} · W_hh          dc_t = f_{t+1} ⊙ dc_{t+1} + dh_t ⊙ o ⊙ (1 − tanh²c_t)
 //   dpre_t = [dc·g·i(1−i) | dc·c_{t−1}·f(1−f) | dc·i·(1−g²) | dh·tanh(c_t)·o(1−o)]
-// Per step the GEMM dpre_t · W_hh runs with an epilogue that turns its block of dh (whole units) straight
-// into dpre_{t−1} and dc_{t−1}. dx, dW_ih, dW_hh and the bias gradients are large products over all T·B
-// rows after the loop (gated.h).
+// Per step the product dpre_t · W_hh runs in groups of units, each followed by the epilogue that turns
+// its block of dh straight into dpre_{t−1} and dc_{t−1}. dx, dW_ih, dW_hh and the bias gradients are
+// large products over all T·B rows after the loop (gated.cc).
 //
 // σ(v) = ½·tanh(v/2) + ½ through the SIMD path's tanh (error a few float32 ulps).
 #include "lstm.h"
