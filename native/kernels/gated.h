@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstring>
+#include <stdexcept>
 
 #include "common.h"
 #include "gemm/gemm.h"
@@ -114,8 +115,14 @@ struct Interleave {
   i64 G, H, nr, q, panels, np;
   // Needs panel_width ≥ gates (every SIMD path has NR ≥ 8).
   Interleave(i64 gates, i64 hidden, int panel_width)
-      : G(gates), H(hidden), nr(panel_width), q(panel_width / gates),
+      : G(gates), H(hidden), nr(panel_width), q(checked_q(gates, panel_width)),
         panels((hidden + q - 1) / q), np(panels * panel_width) {}
+
+ private:
+  static i64 checked_q(i64 gates, int panel_width) {
+    if (panel_width < gates) throw std::invalid_argument("gated kernels need GEMM panels at least G columns wide");
+    return panel_width / gates;
+  }
 };
 
 // One step's product C[M, N] = A[M, K] · B (packed in panels of nr columns, gemm.h: panel p is K × nr

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "gated.h"
 #include "gemm/gemm.h"
@@ -257,6 +258,7 @@ void gru_backward(const Context& ctx, const GruBackwardArgs& a) {
     copy_or_zero(a.dh0, a.dhN, BH);
     return;
   }
+  if (!a.cache) throw std::invalid_argument("gru_backward needs the training cache its forward filled");
   const float* gates = a.cache;
   const float* hns = a.cache + TB * G3;
   float* dgi = scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G3));

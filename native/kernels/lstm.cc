@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "gated.h"
 #include "gemm/gemm.h"
@@ -257,6 +258,7 @@ void lstm_backward(const Context& ctx, const LstmBackwardArgs& a) {
     if (a.dc0) copy_or_zero(a.dc0, a.dcN, BH);
     return;
   }
+  if (!a.cache) throw std::invalid_argument("lstm_backward needs the training cache its forward filled");
   const float* gates = a.cache;
   const float* cells = a.cache + TB * G4;
   float* dpre = scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G4));
