@@ -12,7 +12,8 @@
 //
 // BPTT (dhN seeds the last step):
 //   dh_t = dy_t + z_{t+1} ⊙ dh_{t+1} + dgh_{t+1} · W_hh
-//   dan = dh ⊙ (1 − z) ⊙ (1 − n²)   dar = dan ⊙ gh_n ⊙ r(1−r)   daz = dh ⊙ (h_{t−1} − n) ⊙ z(1−z)
+//   dan = dh ⊙ (1 − z) ⊙ (1 − n²)    dar = dan ⊙ gh_n ⊙ r(1−r)
+//   daz = dh ⊙ (h_{t−1} − n) ⊙ z(1−z)
 //   dgi_t = [dar | daz | dan]       dgh_t = [dar | daz | dan ⊙ r]
 // Per step the product dgh_t · W_hh accumulates onto z ⊙ dh (left in the same buffer by the previous
 // epilogue), in groups of units, each followed by the epilogue that turns its block into dgi, dgh of the
@@ -235,7 +236,8 @@ void gru_forward(const Context& ctx, const GruForwardArgs& a) {
   const float* hprev = a.h0;
   for (i64 i = 0; i < T; i++) {
     const i64 t = step_at(i, T, a.reverse);
-    const FwdStep s{ctx.ops, rows, L, bias, b_hn, gates + t * B * G3, hns ? hns + t * BH : nullptr, hprev, a.y + t * BH};
+    float* hn_t = hns ? hns + t * BH : nullptr;
+    const FwdStep s{ctx.ops, rows, L, bias, b_hn, gates + t * B * G3, hn_t, hprev, a.y + t * BH};
     if (hprev) {
       const auto before = [&](i64 c0, i64 c1) {
         const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);

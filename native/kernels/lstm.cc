@@ -108,8 +108,9 @@ struct FwdRows {
         }
         s.ops->tanh_inplace(pre, 4 * n);
         float* c = s.cells + r * H + u0;
-        if (s.cprev) lstm_cell<true>(pre, s.cprev + r * H + u0, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0, c, tc, n);
-        else lstm_cell<false>(pre, nullptr, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0, c, tc, n);
+        float* gu = g + u0;
+        if (s.cprev) lstm_cell<true>(pre, s.cprev + r * H + u0, gu, gu + H, gu + 2 * H, gu + 3 * H, c, tc, n);
+        else lstm_cell<false>(pre, nullptr, gu, gu + H, gu + 2 * H, gu + 3 * H, c, tc, n);
         s.ops->tanh_inplace(tc, n);
         mul_to(h + u0, pre + 3 * n, tc, n);
       }
@@ -269,7 +270,8 @@ void lstm_backward(const Context& ctx, const LstmBackwardArgs& a) {
   copy_or_zero(dh, a.dhN, BH);
   copy_or_zero(dc, a.dcN, BH);
 
-  const BwdRowsFn rows = Variants<BwdRows, const BwdStep&, const float*, i64, i64, i64, i64, i64>::pick(gated::isa_of(ops));
+  const BwdRowsFn rows =
+      Variants<BwdRows, const BwdStep&, const float*, i64, i64, i64, i64, i64>::pick(gated::isa_of(ops));
   // Step s (processing order) of the reverse loop: its dpre, from the dh block the GEMM just finished.
   auto step = [&](i64 s) {
     const i64 t = step_at(s, T, a.reverse);
