@@ -3,7 +3,7 @@
  * the real SpamAssassin corpus, with a seeded 80/20 split, and prints held-out accuracy, training time and
  * training sequences/second. Saves nothing.
  *
- * Options (environment): FASTRNN_BACKEND=auto|native|reference, EPOCHS, SEED.
+ * Options (environment): FASTRNN_BACKEND=auto|native|reference, CELL=rnn|lstm|gru, EPOCHS, SEED.
  */
 import cliProgress from 'cli-progress';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ const EPOCHS = Number(process.env.EPOCHS ?? 4);
 const SEED = Number(process.env.SEED ?? 42);
 const BATCH = 32;
 const backend = (process.env.FASTRNN_BACKEND ?? 'auto') as BackendChoice;
+const cell = (process.env.CELL ?? 'rnn') as 'rnn' | 'lstm' | 'gru';
 
 const rng = new Rng(SEED);
 const data = loadSpamAssassin(MAX_TOKENS);
@@ -40,13 +41,14 @@ const model = new SequenceClassifier({
   numClasses: 2,
   paddingIdx: vocab.padIndex,
   pooling: 'mean',
+  cell,
   backend,
   seed: SEED,
 });
 const optimizer = new Adam(model.parameters(), { lr: 3e-3 });
 
 console.log(`fastrnn spam demo: ${data.length} mails (${data.filter((d) => d.label === 1).length} spam), ` +
-  `${train.length} train / ${test.length} held out, vocab ${vocab.size}, engine: ${model.rnn.backend.name}`);
+  `${train.length} train / ${test.length} held out, vocab ${vocab.size}, cell: ${cell}, engine: ${model.rnn.backend.name}`);
 
 function accuracy(ids: Int32Array[], labels: number[]): number {
   model.eval();
