@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace fastrnn {
@@ -68,6 +69,12 @@ inline float* scratch(int slot, std::size_t n) {
   AlignedBuf& b = bufs[slot];
   if (b.size() < n) b.reset(n);
   return b.data();
+}
+
+// dst ← src, or zeros when src is null (an absent initial state or upstream gradient counts as zero).
+inline void copy_or_zero(float* dst, const float* src, i64 n) {
+  if (src) std::memcpy(dst, src, sizeof(float) * static_cast<std::size_t>(n));
+  else std::memset(dst, 0, sizeof(float) * static_cast<std::size_t>(n));
 }
 
 }  // namespace fastrnn

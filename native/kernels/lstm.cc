@@ -196,11 +196,6 @@ struct BwdRows {
   }
 };
 
-void copy_or_zero(float* dst, const float* src, i64 n) {
-  if (src) std::memcpy(dst, src, sizeof(float) * n);
-  else std::memset(dst, 0, sizeof(float) * n);
-}
-
 }  // namespace
 
 void lstm_forward(const Context& ctx, const LstmForwardArgs& a) {

@@ -108,8 +108,7 @@ void rnn_forward(const Context& ctx, RnnAct act, const RnnForwardArgs& a) {
   const i64 T = a.T, B = a.B, I = a.I, H = a.H, BH = B * H;
   const SimdOps& ops = *ctx.ops;
   if (T == 0) {
-    if (a.h0) std::memcpy(a.hN, a.h0, sizeof(float) * BH);
-    else std::memset(a.hN, 0, sizeof(float) * BH);
+    copy_or_zero(a.hN, a.h0, BH);
     return;
   }
   // y ← x · W_ihᵀ + b_ih + b_hh for all T·B rows. W_ihᵀ as B[K=I, N=H]: element (i, h) = W_ih[h·I + i].
@@ -138,8 +137,7 @@ void rnn_backward(const Context& ctx, RnnAct act, const RnnBackwardArgs& a) {
   const i64 T = a.T, B = a.B, I = a.I, H = a.H, BH = B * H, TB = T * B;
   const SimdOps& ops = *ctx.ops;
   if (T == 0) {
-    if (a.dhN) std::memcpy(a.dh0, a.dhN, sizeof(float) * BH);
-    else std::memset(a.dh0, 0, sizeof(float) * BH);
+    copy_or_zero(a.dh0, a.dhN, BH);
     return;
   }
   float* dpre = scratch(kScratchSteps, static_cast<std::size_t>(TB * H));
@@ -151,8 +149,7 @@ void rnn_backward(const Context& ctx, RnnAct act, const RnnBackwardArgs& a) {
   {
     const i64 off = step_at(T - 1, T, a.reverse) * BH;
     float* d = dpre + off;
-    if (a.dhN) std::memcpy(d, a.dhN, sizeof(float) * BH);
-    else std::memset(d, 0, sizeof(float) * BH);
+    copy_or_zero(d, a.dhN, BH);
     const DactCtx dc{act, a.dy ? a.dy + off : nullptr, a.y + off};
     dact_epilogue(&dc, d, H, 0, B, 0, H);
   }
