@@ -5,7 +5,7 @@
 import type { Parameter } from '../parameter.js';
 import { Module } from './module.js';
 import type { DType, Tensor } from '../tensor.js';
-import { zeros } from '../tensor.js';
+import { dtypeOf, zeros } from '../tensor.js';
 import { checkInt, checkOneOf, describe } from '../errors.js';
 import { Rng } from '../random.js';
 
@@ -53,7 +53,7 @@ export class Embedding extends Module {
   forward(ids: IdTensor): Tensor {
     const checked = this.checkIds(ids);
     const D = this.embeddingDim;
-    const out = zeros([...ids.shape, D], this.weight.value.data instanceof Float64Array ? 'float64' : 'float32');
+    const out = zeros([...ids.shape, D], dtypeOf(this.weight.value.data));
     const w = this.weight.value.data;
     for (let n = 0; n < checked.length; n++) out.data.set(w.subarray(checked[n] * D, checked[n] * D + D), n * D);
     if (this.training) this.lastIds = checked;
