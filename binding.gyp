@@ -7,6 +7,8 @@
       "target_name": "fastrnn",
       "sources": [
         "native/addon.cc",
+        "native/calls.cc",
+        "native/kernels/plan.cc",
         "native/kernels/rnn.cc",
         "native/kernels/lstm.cc",
         "native/kernels/gru.cc",

@@ -1,5 +1,5 @@
-// The N-API seam: the only file that knows about JavaScript. It validates every argument (again — the TS
-// adapter checks first), wraps Float32Arrays without copying, runs the kernels synchronously or on a libuv
+// The N-API seam: with calls.cc (the by-name argument tables), the only code that knows about JavaScript.
+// It validates every argument (again — the TS adapter checks first), wraps Float32Arrays without copying, runs the kernels synchronously or on a libuv
 // worker (Napi::AsyncWorker, the typed arrays pinned by references) and maps every failure to a JS error.
 //
 // Concurrency: one kernel call runs at a time (ThreadPool::call_mutex). A second call — sync or async,
@@ -17,11 +17,9 @@
 #include <vector>
 
 #include "args.h"
+#include "calls.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm.h"
-#include "kernels/gru.h"
-#include "kernels/lstm.h"
-#include "kernels/rnn.h"
 #include "kernels/threads.h"
 
 namespace fastrnn {
@@ -30,196 +28,9 @@ namespace {
 constexpr std::int64_t kMaxSize = (std::int64_t{1} << 53) - 1;
 std::atomic<int> g_default_threads{1};
 
-enum class Cell { RnnTanh, RnnRelu, Lstm, Gru };
-
-// A parsed, validated call: the kernel arguments plus the JS arrays to pin while it runs.
-struct Job {
-  bool forward = true;
-  Cell cell = Cell::RnnTanh;
-  RnnForwardArgs f{};
-  RnnBackwardArgs b{};
-  LstmForwardArgs lf{};
-  LstmBackwardArgs lb{};
-  GruForwardArgs gf{};
-  GruBackwardArgs gb{};
-  int threads = 1;
-  std::vector<F32> arrays;
-
-  void run() const {
-    ThreadPool& pool = ThreadPool::global();
-    std::lock_guard<std::mutex> lock(pool.call_mutex());
-    const Context ctx{active_ops(), &pool, threads};
-    switch (cell) {
-      case Cell::Lstm:
-        if (forward) lstm_forward(ctx, lf);
-        else lstm_backward(ctx, lb);
-        return;
-      case Cell::Gru:
-        if (forward) gru_forward(ctx, gf);
-        else gru_backward(ctx, gb);
-        return;
-      default: {
-        const RnnAct act = cell == Cell::RnnRelu ? RnnAct::Relu : RnnAct::Tanh;
-        if (forward) rnn_forward(ctx, act, f);
-        else rnn_backward(ctx, act, b);
-      }
-    }
-  }
-};
-
-constexpr const char* kCells = "\"rnn_tanh\", \"rnn_relu\", \"lstm\" or \"gru\"";
-
-Cell parse_cell(const ArgReader& r, const Napi::Value& v) {
-  if (!v.IsString()) r.type_error(std::string("cell: expected ") + kCells + ", received " + ArgReader::describe(v));
-  const std::string cell = v.As<Napi::String>().Utf8Value();
-  if (cell == "rnn_tanh") return Cell::RnnTanh;
-  if (cell == "rnn_relu") return Cell::RnnRelu;
-  if (cell == "lstm") return Cell::Lstm;
-  if (cell == "gru") return Cell::Gru;
-  r.range_error(std::string("cell: expected ") + kCells + ", received \"" + cell.substr(0, 40) + "\"");
-}
-
-int gates_of(Cell c) { return c == Cell::Lstm ? 4 : c == Cell::Gru ? 3 : 1; }
-
 int parse_threads(const ArgReader& r, const Napi::CallbackInfo& info, std::size_t index) {
   if (info.Length() <= index || info[index].IsUndefined()) return g_default_threads.load();
   return static_cast<int>(r.integer(info[index], "threads", 1, 1024));
-}
-
-// Array lengths of one call. G = gates per cell; cache = backend.ts cacheSize (T·B·5H LSTM, T·B·4H GRU,
-// 0 RNN).
-struct Sizes {
-  std::int64_t T, B, I, H;
-  std::uint64_t tbi, tbh, bh, g, gi, gh, cache;
-};
-
-Sizes parse_sizes(const ArgReader& r, const Napi::Object& o, Cell cell) {
-  Sizes s{};
-  s.T = r.integer(o.Get("T"), "T", 0, kMaxSize);
-  s.B = r.integer(o.Get("B"), "B", 1, kMaxSize);
-  s.I = r.integer(o.Get("I"), "I", 1, kMaxSize);
-  s.H = r.integer(o.Get("H"), "H", 1, kMaxSize);
-  const std::uint64_t G = static_cast<std::uint64_t>(gates_of(cell));
-  const std::uint64_t per_step = cell == Cell::Lstm ? 5 : cell == Cell::Gru ? 4 : 0;
-  std::uint64_t tb = 0, tbh = 0;
-  if (!mul_ok(s.T, s.B, &tb) || !mul_ok(tb, s.I, &s.tbi) || !mul_ok(tb, s.H, &s.tbh) || !mul_ok(s.B, s.H, &s.bh) ||
-      !mul_ok(G, s.H, &s.g) || !mul_ok(s.g, s.I, &s.gi) || !mul_ok(s.g, s.H, &s.gh) || !mul_ok(tb, s.H, &tbh) ||
-      !mul_ok(tbh, per_step, &s.cache)) {
-    r.range_error("sizes T=" + std::to_string(s.T) + " B=" + std::to_string(s.B) + " I=" + std::to_string(s.I) +
-                  " H=" + std::to_string(s.H) + " describe arrays larger than 2^53 elements");
-  }
-  return s;
-}
-
-// Cells without a cell state (RNN, GRU): the LSTM-only fields must be absent.
-void expect_absent(const ArgReader& r, const Napi::Object& o, const char* name, Cell cell) {
-  Napi::Value v = o.Get(name);
-  if (!v.IsNull() && !v.IsUndefined()) {
-    r.type_error(std::string(name) + ": expected null for " + (cell == Cell::Gru ? "a GRU" : "an RNN") +
-                 " cell (LSTM only), received " + ArgReader::describe(v));
-  }
-}
-
-void check_overlap(const ArgReader& r, const std::vector<F32>& a) {
-  std::vector<const F32*> all;
-  for (const F32& x : a) all.push_back(&x);
-  r.check_no_overlap(all);
-}
-
-Job parse_forward(const Napi::CallbackInfo& info, const std::string& where) {
-  ArgReader r(info.Env(), where);
-  Job job;
-  job.forward = true;
-  job.cell = parse_cell(r, info[0]);
-  const bool lstm = job.cell == Cell::Lstm;
-  Napi::Object o = r.object(info[1], "args");
-  const Sizes s = parse_sizes(r, o, job.cell);
-  job.threads = parse_threads(r, info, 2);
-  const bool reverse = r.boolean(o.Get("reverse"), "reverse");
-  if (!lstm) {
-    expect_absent(r, o, "cN", job.cell);
-    expect_absent(r, o, "c0", job.cell);
-  }
-  auto& a = job.arrays;
-  a.push_back(r.f32(o.Get("y"), "y", s.tbh, false, true));
-  a.push_back(r.f32(o.Get("hN"), "hN", s.bh, false, true));
-  a.push_back(r.f32(o.Get("x"), "x", s.tbi, false, false));
-  a.push_back(r.f32(o.Get("h0"), "h0", s.bh, true, false));
-  a.push_back(r.f32(o.Get("weightIh"), "weightIh", s.gi, false, false));
-  a.push_back(r.f32(o.Get("weightHh"), "weightHh", s.gh, false, false));
-  a.push_back(r.f32(o.Get("biasIh"), "biasIh", s.g, true, false));
-  a.push_back(r.f32(o.Get("biasHh"), "biasHh", s.g, true, false));
-  // cache: null when not training (RNN: null or empty, it keeps nothing).
-  a.push_back(r.f32(o.Get("cache"), "cache", s.cache, true, true));
-  if (lstm) {
-    a.push_back(r.f32(o.Get("cN"), "cN", s.bh, true, true));
-    a.push_back(r.f32(o.Get("c0"), "c0", s.bh, true, false));
-  }
-  check_overlap(r, a);
-  if (job.cell == Cell::Lstm) {
-    job.lf = LstmForwardArgs{s.T, s.B, s.I, s.H, reverse, a[0].data, a[1].data, a[9].data, a[8].data, a[2].data,
-                             a[3].data, a[10].data, a[4].data, a[5].data, a[6].data, a[7].data};
-  } else if (job.cell == Cell::Gru) {
-    job.gf = GruForwardArgs{s.T, s.B, s.I, s.H, reverse, a[0].data, a[1].data, a[8].data, a[2].data,
-                            a[3].data, a[4].data, a[5].data, a[6].data, a[7].data};
-  } else {
-    job.f = RnnForwardArgs{s.T, s.B, s.I, s.H, reverse, a[0].data, a[1].data, a[2].data, a[3].data,
-                           a[4].data, a[5].data, a[6].data, a[7].data};
-  }
-  return job;
-}
-
-Job parse_backward(const Napi::CallbackInfo& info, const std::string& where) {
-  ArgReader r(info.Env(), where);
-  Job job;
-  job.forward = false;
-  job.cell = parse_cell(r, info[0]);
-  const bool lstm = job.cell == Cell::Lstm;
-  Napi::Object o = r.object(info[1], "args");
-  const Sizes s = parse_sizes(r, o, job.cell);
-  job.threads = parse_threads(r, info, 2);
-  const bool reverse = r.boolean(o.Get("reverse"), "reverse");
-  if (!lstm) {
-    expect_absent(r, o, "dc0", job.cell);
-    expect_absent(r, o, "dcN", job.cell);
-    expect_absent(r, o, "c0", job.cell);
-  }
-  auto& a = job.arrays;
-  a.push_back(r.f32(o.Get("dx"), "dx", s.tbi, false, true));
-  a.push_back(r.f32(o.Get("dh0"), "dh0", s.bh, false, true));
-  a.push_back(r.f32(o.Get("dWeightIh"), "dWeightIh", s.gi, false, true));
-  a.push_back(r.f32(o.Get("dWeightHh"), "dWeightHh", s.gh, false, true));
-  a.push_back(r.f32(o.Get("dBiasIh"), "dBiasIh", s.g, true, true));
-  a.push_back(r.f32(o.Get("dBiasHh"), "dBiasHh", s.g, true, true));
-  a.push_back(r.f32(o.Get("dy"), "dy", s.tbh, true, false));
-  a.push_back(r.f32(o.Get("dhN"), "dhN", s.bh, true, false));
-  a.push_back(r.f32(o.Get("x"), "x", s.tbi, false, false));
-  a.push_back(r.f32(o.Get("h0"), "h0", s.bh, true, false));
-  a.push_back(r.f32(o.Get("weightIh"), "weightIh", s.gi, false, false));
-  a.push_back(r.f32(o.Get("weightHh"), "weightHh", s.gh, false, false));
-  a.push_back(r.f32(o.Get("y"), "y", s.tbh, false, false));
-  // cache: what the forward kept — required by LSTM and GRU (unless it is empty, T = 0).
-  a.push_back(r.f32(o.Get("cache"), "cache", s.cache, s.cache == 0, false));
-  if (lstm) {
-    a.push_back(r.f32(o.Get("dc0"), "dc0", s.bh, true, true));
-    a.push_back(r.f32(o.Get("dcN"), "dcN", s.bh, true, false));
-    a.push_back(r.f32(o.Get("c0"), "c0", s.bh, true, false));
-  }
-  check_overlap(r, a);
-  if (job.cell == Cell::Lstm) {
-    job.lb = LstmBackwardArgs{s.T,       s.B,       s.I,       s.H,        reverse,   a[0].data,  a[1].data,
-                              a[14].data, a[2].data, a[3].data, a[4].data,  a[5].data, a[6].data,  a[7].data,
-                              a[15].data, a[8].data, a[9].data, a[16].data, a[10].data, a[11].data, a[12].data,
-                              a[13].data};
-  } else if (job.cell == Cell::Gru) {
-    job.gb = GruBackwardArgs{s.T,       s.B,       s.I,       s.H,       reverse,    a[0].data,  a[1].data,
-                             a[2].data, a[3].data, a[4].data, a[5].data, a[6].data,  a[7].data,  a[8].data,
-                             a[9].data, a[10].data, a[11].data, a[12].data, a[13].data};
-  } else {
-    job.b = RnnBackwardArgs{s.T, s.B, s.I, s.H, reverse, a[0].data, a[1].data, a[2].data, a[3].data, a[4].data,
-                            a[5].data, a[6].data, a[7].data, a[8].data, a[9].data, a[10].data, a[11].data, a[12].data};
-  }
-  return job;
 }
 
 // Runs f, turning C++ exceptions that are not already JS errors into JS errors (never std::terminate).
@@ -238,14 +49,14 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F&& f) {
 
 Napi::Value RecurrentForward(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    parse_forward(info, "recurrentForward").run();
+    parse_forward(info, "recurrentForward", g_default_threads.load()).run();
     return info.Env().Undefined();
   });
 }
 
 Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    parse_backward(info, "recurrentBackward").run();
+    parse_backward(info, "recurrentBackward", g_default_threads.load()).run();
     return info.Env().Undefined();
   });
 }
@@ -294,7 +105,7 @@ class RecurrentWorker : public Napi::AsyncWorker {
 
 Napi::Value RecurrentForwardAsync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    auto* w = new RecurrentWorker(info.Env(), parse_forward(info, "recurrentForwardAsync"));
+    auto* w = new RecurrentWorker(info.Env(), parse_forward(info, "recurrentForwardAsync", g_default_threads.load()));
     Napi::Promise p = w->promise();
     w->Queue();
     return p;
@@ -303,7 +114,7 @@ Napi::Value RecurrentForwardAsync(const Napi::CallbackInfo& info) {
 
 Napi::Value RecurrentBackwardAsync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    auto* w = new RecurrentWorker(info.Env(), parse_backward(info, "recurrentBackwardAsync"));
+    auto* w = new RecurrentWorker(info.Env(), parse_backward(info, "recurrentBackwardAsync", g_default_threads.load()));
     Napi::Promise p = w->promise();
     w->Queue();
     return p;
@@ -397,7 +208,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setSimdPath", Napi::Function::New(env, SetSimdPath, "setSimdPath"));
   exports.Set("simdPaths", Napi::Function::New(env, SimdPaths, "simdPaths"));
   exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeaturesJs, "cpuFeatures"));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   return exports;
 }
 

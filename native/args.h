@@ -131,6 +131,35 @@ class ArgReader {
     return out;
   }
 
+  // Per-sequence lengths: null/undefined (→ empty: every sequence has T steps), or an Int32Array of B
+  // integers in [1, T], copied out (so nothing can change them while an async call runs).
+  std::vector<std::int32_t> lengths(const Napi::Value& v, std::int64_t B, std::int64_t T) const {
+    std::vector<std::int32_t> out;
+    if (v.IsNull() || v.IsUndefined()) return out;
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      type_error("lengths: expected an Int32Array of " + std::to_string(B) + " lengths or null, received " + describe(v));
+    }
+    Napi::Value buf = v.As<Napi::TypedArray>().Get("buffer");
+    if (buf.IsArrayBuffer() && buf.As<Napi::ArrayBuffer>().IsDetached()) {
+      type_error("lengths: the Int32Array's ArrayBuffer is detached (transferred); pass a live array");
+    }
+    Napi::Int32Array a = v.As<Napi::Int32Array>();
+    if (static_cast<std::int64_t>(a.ElementLength()) != B) {
+      range_error("lengths: expected an Int32Array of length " + std::to_string(B) + " (one per sequence), received one of length " +
+                  std::to_string(a.ElementLength()));
+    }
+    out.resize(static_cast<std::size_t>(B));
+    for (std::int64_t b = 0; b < B; b++) {
+      const std::int32_t len = a[static_cast<std::size_t>(b)];
+      if (len < 1 || len > T) {
+        range_error("lengths[" + std::to_string(b) + "]: expected an integer in [1, " + std::to_string(T) + "] (T), received " +
+                    std::to_string(len));
+      }
+      out[static_cast<std::size_t>(b)] = len;
+    }
+    return out;
+  }
+
   // Outputs may not overlap any other array (results would be garbage).
   void check_no_overlap(const std::vector<const F32*>& arrays) const {
     for (const F32* o : arrays) {

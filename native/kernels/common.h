@@ -1,7 +1,7 @@
 // Shared types for the N-API-free kernels: sizes, aligned scratch buffers, the execution context.
 //
 // Shape legend (every kernel file): T time steps, B batch, I input features, H hidden units,
-// G gates per cell (RNN 1, LSTM 4, GRU 3). Layouts are time-major, row-major: x [T,B,I], y [T,B,H].
+// G gates per cell (RNN 1, LSTM 4, GRU 3). Layouts: see recurrent.h and plan.h.
 #pragma once
 
 #include <cstddef>
@@ -60,7 +60,9 @@ enum ScratchSlot {
   kScratchSteps = 2,
   kScratchBigB = 3,
   kScratchStepsT = 7,
-  kScratchSlots = 8
+  kScratchGather = 8,  // packed mode: x gathered into work rows (forward) / dx in work rows (backward)
+  kScratchRanks = 9,   // rank-ordered h0, c0 and (packed forward) the ring of the last two h
+  kScratchSlots = 10
 };
 
 inline float* scratch(int slot, std::size_t n) {

@@ -2,6 +2,8 @@
 // biases, and the products over all T·B rows after the BPTT loop (with a cache-friendly transpose).
 #include "gated.h"
 
+#include <vector>
+
 #if defined(FASTRNN_GATED_X86)
 // GCC 12 warns (falsely) inside its own avx512fintrin.h undefined-vector idiom.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -25,8 +27,15 @@ void pack_interleaved(const Context& ctx, const float* w_hh, const Interleave& L
   ctx.ops->pack_b(ctx, MatView{tmp, 1, H}, H, L.np, out);
 }
 
-void input_projection(const Context& ctx, i64 TB, i64 I, i64 GH, const float* x, const float* w_ih, float* gates) {
+void input_projection(const Context& ctx, const Plan& plan, i64 I, i64 GH, const float* x, const float* w_ih,
+                      float* gates) {
   const SimdOps& ops = *ctx.ops;
+  const i64 TB = plan.rows;
+  if (plan.packed) {
+    float* xw = scratch(kScratchGather, static_cast<std::size_t>(TB * I));
+    gather_rows(ctx, plan, x, I, 0, I, xw);
+    x = xw;
+  }
   float* wih = scratch(kSlotWeightIh, packed_b_size(ops, I, GH));
   ops.pack_b(ctx, MatView{w_ih, 1, I}, I, GH, wih);  // W_ihᵀ as B[K=I, N=GH]: (i, g) = W_ih[g·I + i]
   ops.gemm(ctx, TB, GH, I, MatView{x, I, 1}, wih, gates, GH, false, nullptr);
@@ -182,41 +191,50 @@ void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, flo
   ctx.pool->parallel_for(blocks, rows * cols < (1 << 16) ? 1 : ctx.threads, block);
 }
 
-// Each gradient is transposed once ([GH, T·B], its column sums taken on the way) so the weight-gradient
-// GEMMs read it in place. h_{t−1} is y of the previous processed step, or h0 for the first (nothing when h0
-// is null): in memory that is y shifted by one step, so dW_hh is one large product plus one for h0.
+}  // namespace gated
+
+// Each gradient is transposed once ([GH, rows], its column sums taken on the way) so the weight-gradient
+// GEMMs read it in place. The B operands are packed straight from where the rows live: x (gathered by
+// pack_b_rows in packed mode) and, for dW_hh, h_{t−1} of every work row — y of the previous step or h0 —
+// so one product covers every step (null h0 rows pack as zeros).
 void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
+  using namespace gated;
   const SimdOps& ops = *ctx.ops;
-  const i64 TB = a.T * a.B, BH = a.B * a.H, I = a.I, H = a.H, GH = a.GH;
+  const Plan& plan = *a.plan;
+  const SeqArgs& q = *a.seq;
+  const i64 rows = plan.rows, I = q.I, H = q.H, GH = a.GH;
   const bool shared = a.dgi == a.dgh;
   {
     float* wih = scratch(kSlotWeightIh, packed_b_size(ops, GH, I));
     ops.pack_b(ctx, MatView{a.w_ih, I, 1}, GH, I, wih);  // W_ih as B[K=GH, N=I]
-    ops.gemm(ctx, TB, I, GH, MatView{a.dgi, GH, 1}, wih, a.dx, I, false, nullptr);
+    if (!plan.packed) {
+      ops.gemm(ctx, rows, I, GH, MatView{a.dgi, GH, 1}, wih, a.dx, I, true, nullptr);
+    } else {
+      float* dxw = scratch(kScratchGather, static_cast<std::size_t>(rows * I));
+      ops.gemm(ctx, rows, I, GH, MatView{a.dgi, GH, 1}, wih, dxw, I, false, nullptr);
+      scatter_rows(ctx, plan, dxw, I, a.dx, I, 0, true);
+    }
   }
-  float* dT = scratch(kSlotStepsT, static_cast<std::size_t>(TB * GH));
-  transpose_sum(ctx, a.dgi, TB, GH, dT, a.db_ih, shared ? a.db_hh : nullptr);
+  float* dT = scratch(kSlotStepsT, static_cast<std::size_t>(rows * GH));
+  transpose_sum(ctx, a.dgi, rows, GH, dT, a.db_ih, shared ? a.db_hh : nullptr);
   {
-    float* xp = scratch(kSlotBigB, packed_b_size(ops, TB, I));
-    ops.pack_b(ctx, MatView{a.x, I, 1}, TB, I, xp);
-    ops.gemm(ctx, GH, I, TB, MatView{dT, TB, 1}, xp, a.dw_ih, I, true, nullptr);
+    float* xp = scratch(kSlotBigB, packed_b_size(ops, rows, I));
+    if (!plan.packed) {
+      ops.pack_b(ctx, MatView{a.x, I, 1}, rows, I, xp);
+    } else {
+      std::vector<const float*> xr(static_cast<std::size_t>(rows));
+      for (i64 w = 0; w < rows; w++) xr[w] = a.x + plan.nat[w] * I;
+      ops.pack_b_rows(ctx, xr.data(), rows, I, xp);
+    }
+    ops.gemm(ctx, GH, I, rows, MatView{dT, rows, 1}, xp, a.dw_ih, I, true, nullptr);
   }
-  if (!shared) transpose_sum(ctx, a.dgh, TB, GH, dT, a.db_hh, nullptr);
-  const i64 K = TB - a.B;
-  if (K > 0) {
-    const float* dp = a.reverse ? dT : dT + a.B;
-    const float* hp = a.reverse ? a.y + BH : a.y;
-    float* packed = scratch(kSlotBigB, packed_b_size(ops, K, H));
-    ops.pack_b(ctx, MatView{hp, H, 1}, K, H, packed);
-    ops.gemm(ctx, GH, H, K, MatView{dp, TB, 1}, packed, a.dw_hh, H, true, nullptr);
-  }
-  if (a.h0) {
-    const float* dp = dT + step_at(0, a.T, a.reverse) * a.B;
-    float* packed = scratch(kSlotBigB, packed_b_size(ops, a.B, H));
-    ops.pack_b(ctx, MatView{a.h0, H, 1}, a.B, H, packed);
-    ops.gemm(ctx, GH, H, a.B, MatView{dp, TB, 1}, packed, a.dw_hh, H, true, nullptr);
+  if (!shared) transpose_sum(ctx, a.dgh, rows, GH, dT, a.db_hh, nullptr);
+  {
+    const std::vector<const float*> prev = previous_rows(plan, a.y, q.y_stride, q.y_offset, a.h0r, H);
+    float* hp = scratch(kSlotBigB, packed_b_size(ops, rows, H));
+    ops.pack_b_rows(ctx, prev.data(), rows, H, hp);
+    ops.gemm(ctx, GH, H, rows, MatView{dT, rows, 1}, hp, a.dw_hh, H, true, nullptr);
   }
 }
 
-}  // namespace gated
 }  // namespace fastrnn

@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "gemm/gemm.h"
+#include "plan.h"
 #include "threads.h"
 
 namespace fastrnn {
@@ -32,8 +33,6 @@ constexpr int kSlotStep = 4;                     // one step's [B, ·] product (
 constexpr int kSlotAux = 5;                      // W_hh reordered before packing / dc / cell-state ring
 constexpr int kSlotSteps2 = 6;                   // [T,B,GH]: dgh (GRU)
 static_assert(kSlotSteps2 < kScratchSlots && kSlotStepsT < kScratchSlots, "too few scratch slots in common.h");
-
-inline i64 step_at(i64 i, i64 T, bool reverse) { return reverse ? T - 1 - i : i; }
 
 // Floats staged per call of the path's vector tanh in the step epilogues.
 constexpr i64 kStage = 256;
@@ -170,8 +169,10 @@ inline void prefetch_block(const float* base, i64 ld, i64 rows, i64 c0, i64 c1) 
 // tmp: np·H floats (W_hh's rows reordered); out: packed_b_size(ops, H, np) floats.
 void pack_interleaved(const Context& ctx, const float* w_hh, const Interleave& L, float* tmp, float* out);
 
-// Input projection for all T·B rows: gates[TB, GH] = x · W_ihᵀ (the step epilogue adds the biases).
-void input_projection(const Context& ctx, i64 TB, i64 I, i64 GH, const float* x, const float* w_ih, float* gates);
+// Input projection for all work rows: gates[rows, GH] = x · W_ihᵀ (the step epilogue adds the biases). In
+// packed mode x is first gathered into work rows (plan.h).
+void input_projection(const Context& ctx, const Plan& plan, i64 I, i64 GH, const float* x, const float* w_ih,
+                      float* gates);
 
 // out[j] = b_ih[j] + b_hh[j] for j < hh_cols, b_ih[j] beyond (a null bias counts as zero); false when
 // there is no bias at all. LSTM folds all of b_hh in; GRU only its r and z parts — b_hn stays inside
@@ -183,18 +184,32 @@ bool combine_biases(const float* b_ih, const float* b_hh, i64 GH, i64 hh_cols, f
 // depend on the thread count (nor on the SIMD path).
 void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, float* dst, float* db_a, float* db_b);
 
-// The products over all T·B rows after the BPTT loop, given the pre-activation gradients on the input
-// side (dgi) and the recurrent side (dgh) — the same array for LSTM, different for GRU — both [T,B,GH]:
-//   dx = dgi · W_ih      dW_ih += dgiᵀ · x      dW_hh += Σ_t dgh_tᵀ · h_{t−1}
-//   db_ih += Σ_rows dgi  db_hh += Σ_rows dgh
+// Rows [0, n) × columns [c0, c1) of a step's rows, brought towards L2 while the step's GEMM runs.
+inline void prefetch_rows(const StepRows& rows, i64 n, i64 c0, i64 c1) {
+  if (!rows.p) return;
+  for (i64 j = 0; j < n; j++) {
+    const char* p = reinterpret_cast<const char*>(rows.row(j) + c0);
+    const char* end = reinterpret_cast<const char*>(rows.row(j) + c1);
+    for (; p < end; p += 64) __builtin_prefetch(p, 0, 2);
+  }
+}
+
+}  // namespace gated
+
+// The products over all work rows after the BPTT loop (every cell: RNN passes dgi = dgh = dpre, GH = H),
+// given the pre-activation gradients on the input side (dgi) and the recurrent side (dgh) — the same array
+// for RNN and LSTM, different for GRU — both [plan.rows, GH] in work-row order (plan.h):
+//   dx += dgi · W_ih      dW_ih += dgiᵀ · x      dW_hh += Σ dghᵀ · h_{t−1}
+//   db_ih += Σ_rows dgi   db_hh += Σ_rows dgh
 struct WeightGradArgs {
-  i64 T, B, I, H, GH;
-  bool reverse;
+  const Plan* plan;
+  const SeqArgs* seq;
+  i64 GH;
   const float* dgi;
   const float* dgh;
   const float* x;
   const float* y;
-  const float* h0;
+  const float* h0r;  // rank-ordered h0 (plan.h), or null
   const float* w_ih;
   float* dx;
   float* dw_ih;
@@ -205,5 +220,4 @@ struct WeightGradArgs {
 
 void weight_gradients(const Context& ctx, const WeightGradArgs& a);
 
-}  // namespace gated
 }  // namespace fastrnn

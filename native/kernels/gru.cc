@@ -21,14 +21,13 @@
 // loop (gated.cc).
 //
 // σ(v) = ½·tanh(v/2) + ½ through the SIMD path's tanh (error a few float32 ulps).
-#include "gru.h"
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include "gated.h"
 #include "gemm/gemm.h"
+#include "recurrent.h"
 #include "threads.h"
 
 namespace fastrnn {
@@ -37,7 +36,6 @@ namespace {
 
 using gated::Interleave;
 using gated::Isa;
-using gated::step_at;
 using gated::Variants;
 
 using gated::kStage;
@@ -53,10 +51,11 @@ struct FwdStep {
   Interleave L;
   const float* bias;   // [3H]: b_ih + b_hh for r and z, b_ih for n; or null
   const float* b_hn;   // [H] or null
-  float* gates;        // gates_t [B, 3H]: input projection in, activations out
-  float* hns;          // gh_n at t [B, H], or null (not training)
-  const float* hprev;  // h_{t−1} [B, H] or null (zeros)
-  float* y;            // h_t [B, H]
+  StepRows gates;      // gates_t by rank [·, 3H]: input projection in, activations out
+  StepRows hns;        // gh_n at t by rank, or p null (not training)
+  StepRows hprev;      // h_{t−1} by rank, or p null (zeros)
+  StepRows y;          // h_t by rank (y's block)
+  float* hs;           // rank-ordered copy of h_t [B, H] for the next step's GEMM (packed mode), or null
 };
 
 // σ fix-ups for r and z (staged tanh outputs a = [r | z] × n) and the n gate's pre-activation.
@@ -95,13 +94,13 @@ template <int Q>
 struct FwdRows {
   static FASTRNN_GATED_INLINE void run(const FwdStep& s, const float* R, i64 ldr, i64 r0, i64 r1, i64 p0, i64 p1) {
     const Interleave& L = s.L;
-    const i64 H = L.H, q = Q ? Q : L.q, nr = L.nr, G3 = 3 * H;
+    const i64 H = L.H, q = Q ? Q : L.q, nr = L.nr;
     const i64 per = kStage / (2 * q) > 0 ? kStage / (2 * q) : 1;  // panels per staging chunk
     alignas(64) float rz[kStage];
     alignas(64) float nn[kStage];
     alignas(64) float hn[kStage];
     for (i64 r = r0; r < r1; r++) {
-      float* g = s.gates + r * G3;
+      float* g = s.gates.row(r);
       const float* rr = R ? R + r * ldr : nullptr;
       for (i64 pa = p0; pa < p1; pa += per) {
         const i64 pb = p1 < pa + per ? p1 : pa + per;
@@ -120,10 +119,11 @@ struct FwdRows {
         s.ops->tanh_inplace(rz, 2 * n);
         gru_gates(rz, g + 2 * H + u0, s.bias ? s.bias + 2 * H + u0 : nullptr, hn, nn, n);
         s.ops->tanh_inplace(nn, n);
-        float* h = s.y + r * H + u0;
-        if (s.hprev) gru_out<true>(rz, nn, s.hprev + r * H + u0, g + u0, g + H + u0, g + 2 * H + u0, h, n);
+        float* h = s.y.row(r) + u0;
+        if (s.hprev.p) gru_out<true>(rz, nn, s.hprev.row(r) + u0, g + u0, g + H + u0, g + 2 * H + u0, h, n);
         else gru_out<false>(rz, nn, nullptr, g + u0, g + H + u0, g + 2 * H + u0, h, n);
-        if (s.hns) gated::copy_to(s.hns + r * H + u0, hn, n);
+        if (s.hns.p) gated::copy_to(s.hns.row(r) + u0, hn, n);
+        if (s.hs) gated::copy_to(s.hs + r * H + u0, h, n);
       }
     }
   }
@@ -147,12 +147,12 @@ using BwdRowsFn = void (*)(const BwdStep&, float*, i64, i64, i64, i64, i64);
 struct BwdStep {
   BwdRowsFn rows;      // BwdRows compiled for the active path
   i64 H;
-  const float* dy;     // dy_t [B, H] or null
-  const float* gates;  // activations at t [B, 3H]
-  const float* hns;    // gh_n at t [B, H]
-  const float* hprev;  // h_{t−1} [B, H] or null (zeros)
-  float* dgi;          // dgi_t [B, 3H] out
-  float* dgh;          // dgh_t [B, 3H] out
+  StepRows dy;         // dy_t by rank, or p null
+  StepRows gates;      // activations at t by rank [·, 3H]
+  StepRows hns;        // gh_n at t by rank
+  StepRows hprev;      // h_{t−1} by rank, or p null (zeros)
+  StepRows dgi;        // dgi_t by rank [·, 3H] out
+  StepRows dgh;        // dgh_t by rank [·, 3H] out
 };
 
 // One row's n units (g, di, dr at unit j0 with gate stride H). dh: dh_t minus dy_t in, z ⊙ dh_t out.
@@ -188,15 +188,15 @@ FASTRNN_GATED_INLINE void gru_cell_grad(float* __restrict dh, const float* __res
 
 struct BwdRows {
   static FASTRNN_GATED_INLINE void run(const BwdStep& s, float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-    const i64 H = s.H, G3 = 3 * H, n = c1 - c0;
+    const i64 H = s.H, n = c1 - c0;
     for (i64 r = r0; r < r1; r++) {
       float* dh = C + r * ldc + c0;
-      const float* dy = s.dy ? s.dy + r * H + c0 : nullptr;
-      const float* g = s.gates + r * G3 + c0;
-      const float* hn = s.hns + r * H + c0;
-      const float* hp = s.hprev ? s.hprev + r * H + c0 : nullptr;
-      float* di = s.dgi + r * G3 + c0;
-      float* dr = s.dgh + r * G3 + c0;
+      const float* dy = s.dy.p ? s.dy.row(r) + c0 : nullptr;
+      const float* g = s.gates.row(r) + c0;
+      const float* hn = s.hns.row(r) + c0;
+      const float* hp = s.hprev.p ? s.hprev.row(r) + c0 : nullptr;
+      float* di = s.dgi.row(r) + c0;
+      float* dr = s.dgh.row(r) + c0;
       if (dy && hp) gru_cell_grad<true, true>(dh, dy, g, hn, hp, di, dr, H, n);
       else if (dy) gru_cell_grad<true, false>(dh, dy, g, hn, hp, di, dr, H, n);
       else if (hp) gru_cell_grad<false, true>(dh, dy, g, hn, hp, di, dr, H, n);
@@ -207,17 +207,19 @@ struct BwdRows {
 
 }  // namespace
 
-void gru_forward(const Context& ctx, const GruForwardArgs& a) {
-  const i64 T = a.T, B = a.B, I = a.I, H = a.H, BH = B * H, G3 = 3 * H, TB = T * B;
+void gru_forward(const Context& ctx, const ForwardArgs& a) {
+  const SeqArgs& q = a.seq;
+  const i64 T = q.T, B = q.B, I = q.I, H = q.H, BH = B * H, G3 = 3 * H;
   const SimdOps& ops = *ctx.ops;
   if (T == 0) {
     copy_or_zero(a.hN, a.h0, BH);
     return;
   }
-  // Training: the cache holds the gates (projection first, then activations) and gh_n.
-  float* gates = a.cache ? a.cache : scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G3));
-  float* hns = a.cache ? a.cache + TB * G3 : nullptr;
-  gated::input_projection(ctx, TB, I, G3, a.x, a.w_ih, gates);
+  const Plan plan = make_plan(q);
+  // Training: the cache holds the gates (projection first, then activations) and gh_n, by work row.
+  float* gates = a.cache ? a.cache : scratch(gated::kSlotSteps, static_cast<std::size_t>(plan.rows * G3));
+  float* hns = a.cache ? a.cache + plan.rows * G3 : nullptr;
+  gated::input_projection(ctx, plan, I, G3, a.x, a.w_ih, gates);
 
   const Interleave L(3, H, ops.nr);
   float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
@@ -227,72 +229,94 @@ void gru_forward(const Context& ctx, const GruForwardArgs& a) {
   if (!gated::combine_biases(a.b_ih, a.b_hh, G3, 2 * H, bias)) bias = nullptr;
   const float* b_hn = a.b_hh ? a.b_hh + 2 * H : nullptr;
   const FwdRowsFn rows = pick_fwd_rows(gated::isa_of(ops), L.q);
+  // Rank-ordered h0 and (packed mode) the ring of the last two h_t the GEMM reads.
+  float* ranks = scratch(kScratchRanks, static_cast<std::size_t>(3 * BH));
+  float* h0r = a.h0 ? ranks : nullptr;
+  float* hring = plan.packed ? ranks + BH : nullptr;
+  if (h0r) gather_ranks(plan, a.h0, H, h0r);
 
-  const float* hprev = a.h0;
-  for (i64 i = 0; i < T; i++) {
-    const i64 t = step_at(i, T, a.reverse);
-    float* hn_t = hns ? hns + t * BH : nullptr;
-    const FwdStep s{ctx.ops, rows, L, bias, b_hn, gates + t * B * G3, hn_t, hprev, a.y + t * BH};
+  const float* y = a.y + q.y_offset;
+  for (i64 s = 0; s < plan.steps; s++) {
+    const i64 n = plan.count[s];
+    const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BH : y + plan.base[s - 1] * q.y_stride;
+    const i64 ldh = s == 0 || hring ? H : plan.stride * q.y_stride;
+    StepRows prev_rows = rank_rows(hprev, ldh);
+    const FwdStep st{ctx.ops, rows, L, bias, b_hn, step_rows(plan, s, gates, G3, false),
+                     step_rows(plan, s, hns, H, false), prev_rows, step_rows(plan, s, y, q.y_stride, true),
+                     hring ? hring + (s & 1) * BH : nullptr};
     if (hprev) {
       const auto before = [&](i64 c0, i64 c1) {
         const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
-        for (i64 gate = 0; gate < 3; gate++) gated::prefetch_block(s.gates + gate * H, G3, B, u0, u1);
+        for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
       };
-      const auto after = [&](i64 c0, i64 c1) { rows(s, R, L.np, 0, B, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
-      gated::grouped_gemm(ctx, B, L.np, H, hprev, H, whh, R, L.np, false, before, after);
+      const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, 0, n, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
+      gated::grouped_gemm(ctx, n, L.np, H, hprev, ldh, whh, R, L.np, false, before, after);
     } else {
-      rows(s, nullptr, 0, 0, B, 0, L.panels);
+      rows(st, nullptr, 0, 0, n, 0, L.panels);
     }
-    hprev = s.y;
   }
-  std::memcpy(a.hN, a.y + step_at(T - 1, T, a.reverse) * BH, sizeof(float) * BH);
+  for (i64 j = 0; j < B; j++) {
+    const float* h = step_rows(plan, plan.last[j], y, q.y_stride, true).row(j);
+    std::memcpy(a.hN + plan.batch[j] * H, h, sizeof(float) * H);
+  }
+  zero_padding(plan, q, a.y, q.y_stride, q.y_offset, H);
 }
 
-void gru_backward(const Context& ctx, const GruBackwardArgs& a) {
-  const i64 T = a.T, B = a.B, I = a.I, H = a.H, BH = B * H, G3 = 3 * H, TB = T * B;
+void gru_backward(const Context& ctx, const BackwardArgs& a) {
+  const SeqArgs& q = a.seq;
+  const i64 T = q.T, B = q.B, H = q.H, BH = B * H, G3 = 3 * H;
   const SimdOps& ops = *ctx.ops;
   if (T == 0) {
     copy_or_zero(a.dh0, a.dhN, BH);
     return;
   }
   if (!a.cache) throw std::invalid_argument("gru_backward needs the training cache its forward filled");
+  const Plan plan = make_plan(q);
+  const i64 S = plan.steps;
   const float* gates = a.cache;
-  const float* hns = a.cache + TB * G3;
-  float* dgi = scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G3));
-  float* dgh = scratch(gated::kSlotSteps2, static_cast<std::size_t>(TB * G3));
+  const float* hns = a.cache + plan.rows * G3;
+  float* dgi = scratch(gated::kSlotSteps, static_cast<std::size_t>(plan.rows * G3));
+  float* dgh = scratch(gated::kSlotSteps2, static_cast<std::size_t>(plan.rows * G3));
   float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, G3, H));
   ops.pack_b(ctx, MatView{a.w_hh, H, 1}, G3, H, whh);  // W_hh as B[K=3H, N=H]
   float* dh = scratch(gated::kSlotStep, static_cast<std::size_t>(BH));
-  copy_or_zero(dh, a.dhN, BH);
+  float* h0r = a.h0 ? scratch(kScratchRanks, static_cast<std::size_t>(BH)) : nullptr;
+  if (h0r) gather_ranks(plan, a.h0, H, h0r);
 
   const BwdRowsFn rows = Variants<BwdRows, const BwdStep&, float*, i64, i64, i64, i64, i64>::pick(gated::isa_of(ops));
+  const float* y = a.y + q.y_offset;
   auto step = [&](i64 s) {
-    const i64 t = step_at(s, T, a.reverse);
-    const float* hprev = s > 0 ? a.y + step_at(s - 1, T, a.reverse) * BH : a.h0;
-    return BwdStep{rows, H, a.dy ? a.dy + t * BH : nullptr, gates + t * B * G3, hns + t * BH, hprev,
-                   dgi + t * B * G3, dgh + t * B * G3};
+    return BwdStep{rows, H, step_rows(plan, s, a.dy ? a.dy + q.y_offset : nullptr, q.y_stride, true),
+                   step_rows(plan, s, gates, G3, false), step_rows(plan, s, hns, H, false),
+                   s > 0 ? step_rows(plan, s - 1, y, q.y_stride, true) : rank_rows(h0r, H),
+                   step_rows(plan, s, dgi, G3, false), step_rows(plan, s, dgh, G3, false)};
   };
-  {
-    const BwdStep last = step(T - 1);
-    rows(last, dh, H, 0, B, 0, H);
-  }
-  for (i64 s = T - 1; s >= 1; s--) {
+  // Ranks [j0, j1) end at their step: dh starts from dhN.
+  auto seed = [&](i64 j0, i64 j1) {
+    for (i64 j = j0; j < j1; j++) copy_or_zero(dh + j * H, a.dhN ? a.dhN + plan.batch[j] * H : nullptr, H);
+  };
+  seed(0, plan.count[S - 1]);
+  rows(step(S - 1), dh, H, 0, plan.count[S - 1], 0, H);
+  const i64 ldd = plan.stride * G3;
+  for (i64 s = S - 1; s >= 1; s--) {
     const BwdStep prev = step(s - 1);
+    const i64 n = plan.count[s - 1];
+    seed(plan.count[s], n);
     const auto before = [&](i64 c0, i64 c1) {
-      for (i64 gate = 0; gate < 3; gate++) gated::prefetch_block(prev.gates + gate * H, G3, B, c0, c1);
-      gated::prefetch_block(prev.hns, H, B, c0, c1);
-      gated::prefetch_block(prev.hprev, H, B, c0, c1);
-      gated::prefetch_block(prev.dy, H, B, c0, c1);
+      for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(prev.gates, n, gate * H + c0, gate * H + c1);
+      gated::prefetch_rows(prev.hns, n, c0, c1);
+      gated::prefetch_rows(prev.hprev, n, c0, c1);
+      gated::prefetch_rows(prev.dy, n, c0, c1);
     };
-    const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, B, c0, c1); };
-    const float* d = dgh + step_at(s, T, a.reverse) * B * G3;
-    gated::grouped_gemm(ctx, B, H, G3, d, G3, whh, dh, H, true, before, after);
+    const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
+    gated::grouped_gemm(ctx, plan.count[s], H, G3, dgh + plan.base[s] * G3, ldd, whh, dh, H, true, before, after);
   }
-  std::memcpy(a.dh0, dh, sizeof(float) * BH);
-  ops.gemm(ctx, B, H, G3, MatView{dgh + step_at(0, T, a.reverse) * B * G3, G3, 1}, whh, a.dh0, H, true, nullptr);
+  // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh.
+  ops.gemm(ctx, B, H, G3, MatView{dgh + plan.base[0] * G3, ldd, 1}, whh, dh, H, true, nullptr);
+  scatter_ranks(plan, dh, H, a.dh0);
 
-  gated::weight_gradients(ctx, gated::WeightGradArgs{T, B, I, H, G3, a.reverse, dgi, dgh, a.x, a.y, a.h0, a.w_ih,
-                                                      a.dx, a.dw_ih, a.dw_hh, a.db_ih, a.db_hh});
+  weight_gradients(ctx, WeightGradArgs{&plan, &q, G3, dgi, dgh, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,
+                                       a.db_ih, a.db_hh});
 }
 
 }  // namespace fastrnn

@@ -18,14 +18,13 @@
 // large products over all T·B rows after the loop (gated.cc).
 //
 // σ(v) = ½·tanh(v/2) + ½ through the SIMD path's tanh (error a few float32 ulps).
-#include "lstm.h"
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include "gated.h"
 #include "gemm/gemm.h"
+#include "recurrent.h"
 #include "threads.h"
 
 namespace fastrnn {
@@ -34,7 +33,6 @@ namespace {
 
 using gated::Interleave;
 using gated::Isa;
-using gated::step_at;
 using gated::Variants;
 
 using gated::kStage;
@@ -49,10 +47,11 @@ struct FwdStep {
   FwdRowsFn rows;      // FwdRows compiled for the active path
   Interleave L;
   const float* bias;   // b_ih + b_hh [4H] or null
-  float* gates;        // gates_t [B, 4H]: input projection in, activations out
-  float* cells;        // c_t [B, H]
-  const float* cprev;  // c_{t−1} [B, H] or null (zeros)
-  float* y;            // h_t [B, H]
+  StepRows gates;      // gates_t by rank [·, 4H]: input projection in, activations out
+  StepRows cells;      // c_t by rank
+  StepRows cprev;      // c_{t−1} by rank, or p null (zeros)
+  StepRows y;          // h_t by rank (y's block)
+  float* hs;           // rank-ordered copy of h_t [B, H] for the next step's GEMM (packed mode), or null
 };
 
 // σ fix-ups, the cell update and the activations' write-back for n units (a, the staged tanh outputs).
@@ -87,14 +86,14 @@ template <int Q>
 struct FwdRows {
   static FASTRNN_GATED_INLINE void run(const FwdStep& s, const float* R, i64 ldr, i64 r0, i64 r1, i64 p0, i64 p1) {
     const Interleave& L = s.L;
-    const i64 H = L.H, q = Q ? Q : L.q, nr = L.nr, G4 = 4 * H;
+    const i64 H = L.H, q = Q ? Q : L.q, nr = L.nr;
     const i64 per = kStage / (4 * q) > 0 ? kStage / (4 * q) : 1;  // panels per staging chunk
     alignas(64) float pre[kStage];
     alignas(64) float tc[kStage];
     for (i64 r = r0; r < r1; r++) {
-      float* g = s.gates + r * G4;
+      float* g = s.gates.row(r);
       const float* rr = R ? R + r * ldr : nullptr;
-      float* h = s.y + r * H;
+      float* h = s.y.row(r);
       for (i64 pa = p0; pa < p1; pa += per) {
         const i64 pb = p1 < pa + per ? p1 : pa + per;
         const i64 u0 = pa * q, n = (pb * q < H ? pb * q : H) - u0;
@@ -107,12 +106,13 @@ struct FwdRows {
           gated::bias_scale(dst, s.bias ? s.bias + gate * H + u0 : nullptr, gate == 2 ? 1.0f : 0.5f, n);
         }
         s.ops->tanh_inplace(pre, 4 * n);
-        float* c = s.cells + r * H + u0;
+        float* c = s.cells.row(r) + u0;
         float* gu = g + u0;
-        if (s.cprev) lstm_cell<true>(pre, s.cprev + r * H + u0, gu, gu + H, gu + 2 * H, gu + 3 * H, c, tc, n);
+        if (s.cprev.p) lstm_cell<true>(pre, s.cprev.row(r) + u0, gu, gu + H, gu + 2 * H, gu + 3 * H, c, tc, n);
         else lstm_cell<false>(pre, nullptr, gu, gu + H, gu + 2 * H, gu + 3 * H, c, tc, n);
         s.ops->tanh_inplace(tc, n);
         mul_to(h + u0, pre + 3 * n, tc, n);
+        if (s.hs) gated::copy_to(s.hs + r * H + u0, h + u0, n);
       }
     }
   }
@@ -137,12 +137,12 @@ struct BwdStep {
   const SimdOps* ops;
   BwdRowsFn rows;      // BwdRows compiled for the active path
   i64 H;
-  const float* dy;     // dy_t [B, H] or null
-  const float* gates;  // activations at t [B, 4H]
-  const float* cells;  // c_t [B, H]
-  const float* cprev;  // c_{t−1} [B, H] or null (zeros)
-  float* dc;           // [B, H]: in, the part of dc_t flowing from t+1; out, f_t ⊙ dc_t
-  float* dpre;         // dpre_t [B, 4H] out
+  StepRows dy;         // dy_t by rank, or p null
+  StepRows gates;      // activations at t by rank [·, 4H]
+  StepRows cells;      // c_t by rank
+  StepRows cprev;      // c_{t−1} by rank, or p null (zeros)
+  float* dc;           // rank-ordered [B, H]: in, the part of dc_t flowing from t+1; out, f_t ⊙ dc_t
+  StepRows dpre;       // dpre_t by rank [·, 4H] out
 };
 
 // One row's n units: g = the row's activations at unit j0 (gate stride H), d likewise for dpre.
@@ -174,19 +174,19 @@ FASTRNN_GATED_INLINE void lstm_cell_grad(const float* __restrict dh, const float
 
 struct BwdRows {
   static FASTRNN_GATED_INLINE void run(const BwdStep& s, const float* C, i64 ldc, i64 r0, i64 r1, i64 c0, i64 c1) {
-    const i64 H = s.H, G4 = 4 * H;
+    const i64 H = s.H;
     alignas(64) float tc[kStage];
     for (i64 r = r0; r < r1; r++) {
       for (i64 j0 = c0; j0 < c1; j0 += kStage) {
         const i64 n = c1 - j0 < kStage ? c1 - j0 : kStage;
-        gated::copy_to(tc, s.cells + r * H + j0, n);
+        gated::copy_to(tc, s.cells.row(r) + j0, n);
         s.ops->tanh_inplace(tc, n);
         const float* dh = C + r * ldc + j0;
-        const float* dy = s.dy ? s.dy + r * H + j0 : nullptr;
-        const float* g = s.gates + r * G4 + j0;
-        const float* cp = s.cprev ? s.cprev + r * H + j0 : nullptr;
+        const float* dy = s.dy.p ? s.dy.row(r) + j0 : nullptr;
+        const float* g = s.gates.row(r) + j0;
+        const float* cp = s.cprev.p ? s.cprev.row(r) + j0 : nullptr;
         float* dc = s.dc + r * H + j0;
-        float* d = s.dpre + r * G4 + j0;
+        float* d = s.dpre.row(r) + j0;
         if (dy && cp) lstm_cell_grad<true, true>(dh, dy, g, tc, cp, dc, d, H, n);
         else if (dy) lstm_cell_grad<true, false>(dh, dy, g, tc, cp, dc, d, H, n);
         else if (cp) lstm_cell_grad<false, true>(dh, dy, g, tc, cp, dc, d, H, n);
@@ -198,18 +198,20 @@ struct BwdRows {
 
 }  // namespace
 
-void lstm_forward(const Context& ctx, const LstmForwardArgs& a) {
-  const i64 T = a.T, B = a.B, I = a.I, H = a.H, BH = B * H, G4 = 4 * H, TB = T * B;
+void lstm_forward(const Context& ctx, const ForwardArgs& a) {
+  const SeqArgs& q = a.seq;
+  const i64 T = q.T, B = q.B, I = q.I, H = q.H, BH = B * H, G4 = 4 * H;
   const SimdOps& ops = *ctx.ops;
   if (T == 0) {
     copy_or_zero(a.hN, a.h0, BH);
     if (a.cN) copy_or_zero(a.cN, a.c0, BH);
     return;
   }
-  // Training: the cache holds the gates (projection first, then activations) and the cell states.
-  float* gates = a.cache ? a.cache : scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G4));
-  float* cells = a.cache ? a.cache + TB * G4 : nullptr;
-  gated::input_projection(ctx, TB, I, G4, a.x, a.w_ih, gates);
+  const Plan plan = make_plan(q);
+  // Training: the cache holds the gates (projection first, then activations) and the cell states, by work row.
+  float* gates = a.cache ? a.cache : scratch(gated::kSlotSteps, static_cast<std::size_t>(plan.rows * G4));
+  float* cells = a.cache ? a.cache + plan.rows * G4 : nullptr;
+  gated::input_projection(ctx, plan, I, G4, a.x, a.w_ih, gates);
 
   const Interleave L(4, H, ops.nr);
   float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
@@ -218,36 +220,49 @@ void lstm_forward(const Context& ctx, const LstmForwardArgs& a) {
   float* bias = R + B * L.np;
   if (!gated::combine_biases(a.b_ih, a.b_hh, G4, G4, bias)) bias = nullptr;
   const FwdRowsFn rows = pick_fwd_rows(gated::isa_of(ops), L.q);
-  // Inference keeps only two cell states (a ring), training all of them (in the cache).
-  float* ring = cells ? nullptr : scratch(gated::kSlotAux, static_cast<std::size_t>(2 * BH));
+  // Rank-ordered h0, c0 and (packed mode) the ring of the last two h_t the GEMM reads.
+  float* ranks = scratch(kScratchRanks, static_cast<std::size_t>(4 * BH));
+  float* h0r = a.h0 ? ranks : nullptr;
+  float* c0r = a.c0 ? ranks + BH : nullptr;
+  float* hring = plan.packed ? ranks + 2 * BH : nullptr;
+  if (h0r) gather_ranks(plan, a.h0, H, h0r);
+  if (c0r) gather_ranks(plan, a.c0, H, c0r);
+  // Inference keeps only two cell states (a ring, by rank), training all of them (in the cache).
+  float* cring = cells ? nullptr : scratch(gated::kSlotAux, static_cast<std::size_t>(2 * BH));
+  auto cell_rows = [&](i64 s) {
+    return cells ? step_rows(plan, s, cells, H, false) : rank_rows(cring + (s & 1) * BH, H);
+  };
 
-  const float* hprev = a.h0;
-  const float* cprev = a.c0;
-  float* clast = nullptr;
-  for (i64 i = 0; i < T; i++) {
-    const i64 t = step_at(i, T, a.reverse);
-    float* ct = cells ? cells + t * BH : ring + (i & 1) * BH;
-    const FwdStep s{ctx.ops, rows, L, bias, gates + t * B * G4, ct, cprev, a.y + t * BH};
+  const float* y = a.y + q.y_offset;
+  for (i64 s = 0; s < plan.steps; s++) {
+    const i64 n = plan.count[s];
+    const FwdStep st{ctx.ops, rows, L, bias, step_rows(plan, s, gates, G4, false), cell_rows(s),
+                     s == 0 ? rank_rows(c0r, H) : cell_rows(s - 1), step_rows(plan, s, y, q.y_stride, true),
+                     hring ? hring + (s & 1) * BH : nullptr};
+    const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BH : y + plan.base[s - 1] * q.y_stride;
+    const i64 ldh = s == 0 || hring ? H : plan.stride * q.y_stride;
     if (hprev) {
       const auto before = [&](i64 c0, i64 c1) {
         const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
-        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_block(s.gates + gate * H, G4, B, u0, u1);
+        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
       };
-      const auto after = [&](i64 c0, i64 c1) { rows(s, R, L.np, 0, B, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
-      gated::grouped_gemm(ctx, B, L.np, H, hprev, H, whh, R, L.np, false, before, after);
+      const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, 0, n, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
+      gated::grouped_gemm(ctx, n, L.np, H, hprev, ldh, whh, R, L.np, false, before, after);
     } else {
-      rows(s, nullptr, 0, 0, B, 0, L.panels);
+      rows(st, nullptr, 0, 0, n, 0, L.panels);
     }
-    hprev = s.y;
-    cprev = ct;
-    clast = ct;
   }
-  std::memcpy(a.hN, a.y + step_at(T - 1, T, a.reverse) * BH, sizeof(float) * BH);
-  if (a.cN) std::memcpy(a.cN, clast, sizeof(float) * BH);
+  for (i64 j = 0; j < B; j++) {
+    const i64 s = plan.last[j], b = plan.batch[j];
+    std::memcpy(a.hN + b * H, step_rows(plan, s, y, q.y_stride, true).row(j), sizeof(float) * H);
+    if (a.cN) std::memcpy(a.cN + b * H, cell_rows(s).row(j), sizeof(float) * H);
+  }
+  zero_padding(plan, q, a.y, q.y_stride, q.y_offset, H);
 }
 
-void lstm_backward(const Context& ctx, const LstmBackwardArgs& a) {
-  const i64 T = a.T, B = a.B, I = a.I, H = a.H, BH = B * H, G4 = 4 * H, TB = T * B;
+void lstm_backward(const Context& ctx, const BackwardArgs& a) {
+  const SeqArgs& q = a.seq;
+  const i64 T = q.T, B = q.B, H = q.H, BH = B * H, G4 = 4 * H;
   const SimdOps& ops = *ctx.ops;
   if (T == 0) {
     copy_or_zero(a.dh0, a.dhN, BH);
@@ -255,46 +270,59 @@ void lstm_backward(const Context& ctx, const LstmBackwardArgs& a) {
     return;
   }
   if (!a.cache) throw std::invalid_argument("lstm_backward needs the training cache its forward filled");
+  const Plan plan = make_plan(q);
+  const i64 S = plan.steps;
   const float* gates = a.cache;
-  const float* cells = a.cache + TB * G4;
-  float* dpre = scratch(gated::kSlotSteps, static_cast<std::size_t>(TB * G4));
+  const float* cells = a.cache + plan.rows * G4;
+  float* dpre = scratch(gated::kSlotSteps, static_cast<std::size_t>(plan.rows * G4));
   float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, G4, H));
   ops.pack_b(ctx, MatView{a.w_hh, H, 1}, G4, H, whh);  // W_hh as B[K=4H, N=H]
   float* dh = scratch(gated::kSlotStep, static_cast<std::size_t>(BH));
   float* dc = scratch(gated::kSlotAux, static_cast<std::size_t>(BH));
-  copy_or_zero(dh, a.dhN, BH);
-  copy_or_zero(dc, a.dcN, BH);
+  float* ranks = scratch(kScratchRanks, static_cast<std::size_t>(2 * BH));
+  float* h0r = a.h0 ? ranks : nullptr;
+  float* c0r = a.c0 ? ranks + BH : nullptr;
+  if (h0r) gather_ranks(plan, a.h0, H, h0r);
+  if (c0r) gather_ranks(plan, a.c0, H, c0r);
 
   const BwdRowsFn rows =
       Variants<BwdRows, const BwdStep&, const float*, i64, i64, i64, i64, i64>::pick(gated::isa_of(ops));
-  // Step s (processing order) of the reverse loop: its dpre, from the dh block the GEMM just finished.
+  // Processing step s of the reverse loop: its dpre, from the dh block the GEMM just finished.
   auto step = [&](i64 s) {
-    const i64 t = step_at(s, T, a.reverse);
-    const float* cprev = s > 0 ? cells + step_at(s - 1, T, a.reverse) * BH : a.c0;
-    return BwdStep{ctx.ops, rows, H, a.dy ? a.dy + t * BH : nullptr, gates + t * B * G4, cells + t * BH, cprev, dc,
-                   dpre + t * B * G4};
+    return BwdStep{ctx.ops, rows, H, step_rows(plan, s, a.dy ? a.dy + q.y_offset : nullptr, q.y_stride, true),
+                   step_rows(plan, s, gates, G4, false), step_rows(plan, s, cells, H, false),
+                   s > 0 ? step_rows(plan, s - 1, cells, H, false) : rank_rows(c0r, H), dc,
+                   step_rows(plan, s, dpre, G4, false)};
   };
-  {
-    const BwdStep last = step(T - 1);
-    rows(last, dh, H, 0, B, 0, H);
-  }
-  for (i64 s = T - 1; s >= 1; s--) {
+  // Ranks [j0, j1) end at their step: dh and dc start from dhN and dcN.
+  auto seed = [&](i64 j0, i64 j1) {
+    for (i64 j = j0; j < j1; j++) {
+      copy_or_zero(dh + j * H, a.dhN ? a.dhN + plan.batch[j] * H : nullptr, H);
+      copy_or_zero(dc + j * H, a.dcN ? a.dcN + plan.batch[j] * H : nullptr, H);
+    }
+  };
+  seed(0, plan.count[S - 1]);
+  rows(step(S - 1), dh, H, 0, plan.count[S - 1], 0, H);
+  const i64 ldd = plan.stride * G4;
+  for (i64 s = S - 1; s >= 1; s--) {
     const BwdStep prev = step(s - 1);
+    const i64 n = plan.count[s - 1];
+    seed(plan.count[s], n);
     const auto before = [&](i64 c0, i64 c1) {
-      for (i64 gate = 0; gate < 4; gate++) gated::prefetch_block(prev.gates + gate * H, G4, B, c0, c1);
-      gated::prefetch_block(prev.cells, H, B, c0, c1);
-      gated::prefetch_block(prev.cprev, H, B, c0, c1);
-      gated::prefetch_block(prev.dy, H, B, c0, c1);
+      for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(prev.gates, n, gate * H + c0, gate * H + c1);
+      gated::prefetch_rows(prev.cells, n, c0, c1);
+      gated::prefetch_rows(prev.cprev, n, c0, c1);
+      gated::prefetch_rows(prev.dy, n, c0, c1);
     };
-    const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, B, c0, c1); };
-    const float* d = dpre + step_at(s, T, a.reverse) * B * G4;
-    gated::grouped_gemm(ctx, B, H, G4, d, G4, whh, dh, H, false, before, after);
+    const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
+    gated::grouped_gemm(ctx, plan.count[s], H, G4, dpre + plan.base[s] * G4, ldd, whh, dh, H, false, before, after);
   }
-  ops.gemm(ctx, B, H, G4, MatView{dpre + step_at(0, T, a.reverse) * B * G4, G4, 1}, whh, a.dh0, H, false, nullptr);
-  if (a.dc0) std::memcpy(a.dc0, dc, sizeof(float) * BH);
+  ops.gemm(ctx, B, H, G4, MatView{dpre + plan.base[0] * G4, ldd, 1}, whh, dh, H, false, nullptr);
+  scatter_ranks(plan, dh, H, a.dh0);
+  if (a.dc0) scatter_ranks(plan, dc, H, a.dc0);
 
-  gated::weight_gradients(ctx, gated::WeightGradArgs{T, B, I, H, G4, a.reverse, dpre, dpre, a.x, a.y, a.h0, a.w_ih,
-                                                      a.dx, a.dw_ih, a.dw_hh, a.db_ih, a.db_hh});
+  weight_gradients(ctx, WeightGradArgs{&plan, &q, G4, dpre, dpre, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,
+                                       a.db_ih, a.db_hh});
 }
 
 }  // namespace fastrnn

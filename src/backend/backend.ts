@@ -1,18 +1,34 @@
 /**
- * The one kernel contract. The reference engine (pure TS) and the native engine (C++ addon) implement
- * these methods with the same names, argument order and layouts; layers never branch on which they hold.
+ * The one kernel contract (v2). The reference engine (pure TS) and the native engine (C++ addon) implement
+ * these methods with the same names, argument names and layouts; layers never branch on which they hold.
  *
  * Shape legend (as in every kernel file):
  *   T  time steps     B  batch     I  input features     H  hidden units
  *   G  gates per cell: RNN 1, LSTM 4 (i, f, g, o), GRU 3 (r, z, n) — PyTorch's order
+ *   D  directions of the layer the call belongs to (1 or 2); one call runs one of them
  *
- * Layouts are time-major and row-major: x [T, B, I], y [T, B, H], h0/hN/c0/cN [B, H],
- * weightIh [G·H, I], weightHh [G·H, H], biasIh/biasHh [G·H]. One call runs one layer in one direction
- * over the whole sequence; `reverse` walks t = T−1 … 0 (the backward direction of a bidirectional layer).
+ * One call runs one layer in one direction over the whole sequence, reading and writing the layer's own
+ * arrays in place — no layout copies anywhere:
+ *   - x, dx are [B, T, I] when `batchFirst`, else [T, B, I] (row-major, rows of I floats).
+ *   - y, dy are [B, T, yStride] or [T, B, yStride] (same order as x); this direction owns the column block
+ *     [yOffset, yOffset + H) of every row. A bidirectional layer passes yStride = 2H, yOffset = 0 | H, so
+ *     both directions write one output array; other columns are never touched.
+ *   - h0/hN/c0/cN/dh0/dhN/dc0/dcN are [B, H]; weightIh [G·H, I], weightHh [G·H, H], biasIh/biasHh [G·H].
  *
- * Conventions (llm.c): outputs are overwritten, parameter gradients are accumulated with +=,
- * optional inputs are null (a null h0/c0 means zeros, a null dy/dhN/dcN means zero upstream gradient,
- * a null bias means the layer has no bias).
+ * Ragged batches (`lengths`, B integers in 1..T, any order; null = every sequence has T steps) have exactly
+ * PyTorch's pack_padded_sequence(enforce_sorted=False) → pad_packed_sequence(total_length=T) semantics:
+ *   - sequence b runs over t = 0 … lengths[b]−1 (forward) or t = lengths[b]−1 … 0 (`reverse`);
+ *   - y rows past a length get zeros in this direction's block; hN/cN hold each sequence's state after its
+ *     own last processed step; dy past a length is ignored; dx rows past a length receive nothing;
+ *   - padded steps are not computed at all (an engine may sort rows by length to skip them).
+ *
+ * Conventions (llm.c): outputs are overwritten (y only in its block), dx and parameter gradients are
+ * accumulated with += (so both directions add into one dInput), optional inputs are null (a null h0/c0
+ * means zeros, a null dy/dhN/dcN means zero upstream gradient, a null bias means the layer has no bias).
+ *
+ * The training cache is private to an engine: a forward given a cache fills it, and only the same engine's
+ * backward, called with the same sizes, lengths and arrays (x, y, h0, c0, weights), reads it. Its length is
+ * cacheSize(cell, T, B, H); what it holds and in which order is the engine's business.
  */
 import type { FloatArray } from '../tensor.js';
 
@@ -24,12 +40,9 @@ export function gateCount(cell: CellKind): number {
 }
 
 /**
- * Floats of training cache a forward keeps for its backward, beyond y itself. Laid out in this order,
- * time-major and indexed by t (not by processing order, so a reverse direction uses the same layout):
- * RNN: nothing (the activation's derivative follows from y).
- * LSTM: gate activations i, f, g, o [T, B, 4H] (after σ/tanh), then cell states c_t [T, B, H].
- * GRU: gate activations r, z, n [T, B, 3H] (after σ/tanh), then W_hn·h_{t−1} + b_hn [T, B, H].
- * The cache only passes from an engine's forward to the same engine's backward.
+ * Floats of training cache a forward keeps for its backward (beyond y, which the backward also reads):
+ * RNN nothing (the activation's derivative follows from y); LSTM T·B·5H (gate activations and cell
+ * states); GRU T·B·4H (gate activations and W_hn·h_{t−1} + b_hn).
  */
 export function cacheSize(cell: CellKind, T: number, B: number, H: number): number {
   if (cell === 'lstm') return T * B * 5 * H;
@@ -43,14 +56,22 @@ export interface RecurrentSizes {
   I: number;
   H: number;
   reverse: boolean;
+  /** x, dx, y, dy are [B, T, ·] when true, [T, B, ·] when false. */
+  batchFirst: boolean;
+  /** B lengths in 1..T (any order), or null: every sequence has T steps. */
+  lengths: Int32Array | null;
+  /** Floats per row of y and dy (≥ H); D·H for a layer with D directions. */
+  yStride: number;
+  /** First column of this direction's block in y and dy (0 ≤ yOffset ≤ yStride − H). */
+  yOffset: number;
 }
 
 export interface RecurrentForwardArgs<A extends FloatArray = FloatArray> extends RecurrentSizes {
-  /** out [T, B, H] */
+  /** out: this direction's column block of every row of y [·, ·, yStride] */
   y: A;
   /** out [B, H] */
   hN: A;
-  /** out [B, H], LSTM only */
+  /** out [B, H], LSTM only (null: not wanted) */
   cN: A | null;
   /** out, cacheSize(cell, T, B, H) floats; null when not training (nothing kept) */
   cache: A | null;
@@ -64,18 +85,18 @@ export interface RecurrentForwardArgs<A extends FloatArray = FloatArray> extends
 }
 
 export interface RecurrentBackwardArgs<A extends FloatArray = FloatArray> extends RecurrentSizes {
-  /** out [T, B, I], overwritten */
+  /** accumulated += [·, ·, I] (rows past a length receive nothing) */
   dx: A;
   /** out [B, H], overwritten */
   dh0: A;
-  /** out [B, H], overwritten, LSTM only */
+  /** out [B, H], overwritten, LSTM only (null: not wanted) */
   dc0: A | null;
   /** accumulated += */
   dWeightIh: A;
   dWeightHh: A;
   dBiasIh: A | null;
   dBiasHh: A | null;
-  /** upstream gradients; null = zeros */
+  /** upstream gradients; null = zeros. dy has y's layout; only this direction's block is read. */
   dy: A | null;
   dhN: A | null;
   dcN: A | null;
@@ -98,4 +119,14 @@ export interface Backend {
   /** Optional: the same work on a worker thread, leaving the event loop free (the native engine). */
   recurrentForwardAsync?(cell: CellKind, args: RecurrentForwardArgs): Promise<void>;
   recurrentBackwardAsync?(cell: CellKind, args: RecurrentBackwardArgs): Promise<void>;
+}
+
+/** Row index (in units of rows) of time step t of sequence b in an x/y-shaped array. */
+export function rowOf(batchFirst: boolean, T: number, B: number, t: number, b: number): number {
+  return batchFirst ? b * T + t : t * B + b;
+}
+
+/** Steps sequence b runs for: lengths[b], or T without lengths. */
+export function lengthOf(lengths: Int32Array | null, T: number, b: number): number {
+  return lengths ? lengths[b] : T;
 }

@@ -151,7 +151,7 @@ FASTRNN_AVX2 void tanh_inplace(float* x, i64 n) {
 using Driver = GemmDriver<Avx2Kernel>;
 
 const fastrnn::SimdOps kOps = {"avx2", Avx2Kernel::MR, Avx2Kernel::NR, Avx2Kernel::KC,
-                               &Driver::pack_b, &Driver::gemm, &tanh_inplace};
+                               &Driver::pack_b, &Driver::pack_b_rows, &Driver::gemm, &tanh_inplace};
 
 }  // namespace
 

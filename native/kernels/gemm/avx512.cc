@@ -139,7 +139,7 @@ FASTRNN_AVX512 void tanh_inplace(float* x, i64 n) {
 using Driver = GemmDriver<Avx512Kernel>;
 
 const fastrnn::SimdOps kOps = {"avx512", Avx512Kernel::MR, Avx512Kernel::NR, Avx512Kernel::KC,
-                               &Driver::pack_b, &Driver::gemm, &tanh_inplace};
+                               &Driver::pack_b, &Driver::pack_b_rows, &Driver::gemm, &tanh_inplace};
 
 }  // namespace
 

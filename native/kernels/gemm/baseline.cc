@@ -84,7 +84,7 @@ void tanh_inplace(float* x, i64 n) {
 using Driver = GemmDriver<BaselineKernel>;
 
 const fastrnn::SimdOps kOps = {"baseline", BaselineKernel::MR, BaselineKernel::NR, BaselineKernel::KC,
-                               &Driver::pack_b, &Driver::gemm, &tanh_inplace};
+                               &Driver::pack_b, &Driver::pack_b_rows, &Driver::gemm, &tanh_inplace};
 
 }  // namespace
 

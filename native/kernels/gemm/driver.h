@@ -53,6 +53,27 @@ struct GemmDriver {
     ctx.pool->parallel_for(panels, threads, pack_panel);
   }
 
+  static void pack_b_rows(const fastrnn::Context& ctx, const float* const* rows, fastrnn::i64 K, fastrnn::i64 N,
+                          float* out) {
+    using fastrnn::i64;
+    const i64 panels = (N + NR - 1) / NR;
+    auto pack_panel = [&](i64 jp) {
+      const i64 j0 = jp * NR;
+      const int nr = static_cast<int>(std::min<i64>(NR, N - j0));
+      float* o = out + jp * K * NR;
+      for (i64 k = 0; k < K; k++) {
+        float* dst = o + k * NR;
+        const float* src = rows[k];
+        int j = 0;
+        if (src)
+          for (; j < nr; j++) dst[j] = src[j0 + j];
+        for (; j < NR; j++) dst[j] = 0.0f;
+      }
+    };
+    const int threads = (K * N < (1 << 16)) ? 1 : ctx.threads;
+    ctx.pool->parallel_for(panels, threads, pack_panel);
+  }
+
   // Packs rows [m0, m1) x columns [k0, k0 + kc) of A into MR-row panels, [k][MR] each, zero padded.
   static void pack_a(fastrnn::MatView A, fastrnn::i64 m0, fastrnn::i64 m1, fastrnn::i64 k0, fastrnn::i64 kc,
                      float* out) {

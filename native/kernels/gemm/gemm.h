@@ -36,6 +36,8 @@ struct SimdOps {
   int kc;  // K chunk (fixed: part of the numerical definition of the result)
   // Packs B[K, N] into ceil(N/nr) panels of K x nr floats (zero padded). out: packed_b_size(K, N) floats.
   void (*pack_b)(const Context& ctx, MatView B, i64 K, i64 N, float* out);
+  // The same packing for a B whose row k is rows[k][0 … N) (a null row is zeros): gathers rows for free.
+  void (*pack_b_rows)(const Context& ctx, const float* const* rows, i64 K, i64 N, float* out);
   // C[M, N] (accumulate ? += : =) A[M, K] · B[K, N], B packed by pack_b; epi may be null.
   void (*gemm)(const Context& ctx, i64 M, i64 N, i64 K, MatView A, const float* packedB, float* C, i64 ldc,
                bool accumulate, const Epilogue* epi);

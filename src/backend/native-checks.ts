@@ -1,0 +1,169 @@
+/**
+ * The native engine's argument checks, run in TypeScript before any C++ so a caller gets a precise
+ * TypeError/RangeError. One table per direction drives them — the same fields, order, lengths and rules as
+ * kForwardFields / kBackwardFields in native/calls.cc, which checks everything again.
+ */
+import type { CellKind } from './backend.js';
+import { cacheSize, gateCount } from './backend.js';
+import { checkInt, describe } from '../errors.js';
+
+const CELLS: readonly CellKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
+
+/** How long an array must be, in terms of the call's sizes. */
+type Extent = 'x' | 'y' | 'state' | 'weightIh' | 'weightHh' | 'bias' | 'cache';
+
+interface ArrayField {
+  name: string;
+  extent: Extent;
+  output: boolean;
+  /** 'whenEmpty': may be null only when its length would be 0 */
+  nullable: boolean | 'whenEmpty';
+  lstmOnly: boolean;
+}
+
+const field = (name: string, extent: Extent, output: boolean, nullable: boolean | 'whenEmpty', lstmOnly = false): ArrayField =>
+  ({ name, extent, output, nullable, lstmOnly });
+
+/** Order = check order (native/calls.cc kForwardFields). */
+export const FORWARD_FIELDS: readonly ArrayField[] = [
+  field('y', 'y', true, false),
+  field('hN', 'state', true, false),
+  field('x', 'x', false, false),
+  field('h0', 'state', false, true),
+  field('weightIh', 'weightIh', false, false),
+  field('weightHh', 'weightHh', false, false),
+  field('biasIh', 'bias', false, true),
+  field('biasHh', 'bias', false, true),
+  field('cache', 'cache', true, true),
+  field('cN', 'state', true, true, true),
+  field('c0', 'state', false, true, true),
+];
+
+/** Order = check order (native/calls.cc kBackwardFields). */
+export const BACKWARD_FIELDS: readonly ArrayField[] = [
+  field('dx', 'x', true, false),
+  field('dh0', 'state', true, false),
+  field('dWeightIh', 'weightIh', true, false),
+  field('dWeightHh', 'weightHh', true, false),
+  field('dBiasIh', 'bias', true, true),
+  field('dBiasHh', 'bias', true, true),
+  field('dy', 'y', false, true),
+  field('dhN', 'state', false, true),
+  field('x', 'x', false, false),
+  field('h0', 'state', false, true),
+  field('weightIh', 'weightIh', false, false),
+  field('weightHh', 'weightHh', false, false),
+  field('y', 'y', false, false),
+  field('cache', 'cache', false, 'whenEmpty'),
+  field('dc0', 'state', true, true, true),
+  field('dcN', 'state', false, true, true),
+  field('c0', 'state', false, true, true),
+];
+
+export function checkCell(where: string, cell: unknown): CellKind {
+  const want = `expected one of ${CELLS.map((c) => `"${c}"`).join(', ')}`;
+  if (typeof cell !== 'string') throw new TypeError(`${where}: cell: ${want}, received ${describe(cell)}`);
+  if (!CELLS.includes(cell as CellKind)) throw new RangeError(`${where}: cell: ${want}, received ${describe(cell)}`);
+  return cell as CellKind;
+}
+
+function argsObject(where: string, args: unknown): Record<string, unknown> {
+  if (typeof args !== 'object' || args === null || Array.isArray(args) || ArrayBuffer.isView(args)) {
+    throw new TypeError(`${where}: args: expected an arguments object, received ${describe(args)}`);
+  }
+  return args as Record<string, unknown>;
+}
+
+function checkBool(where: string, o: Record<string, unknown>, name: string): void {
+  if (typeof o[name] !== 'boolean') throw new TypeError(`${where}: ${name}: expected a boolean, received ${describe(o[name])}`);
+}
+
+function checkLengths(where: string, v: unknown, B: number, T: number): void {
+  if (v === null || v === undefined) return;
+  if (!(v instanceof Int32Array)) throw new TypeError(`${where}: lengths: expected an Int32Array of ${B} lengths or null, received ${describe(v)}`);
+  const buffer = v.buffer as ArrayBuffer & { detached?: boolean };
+  if (buffer.detached === true) throw new TypeError(`${where}: lengths: the Int32Array's ArrayBuffer is detached (transferred); pass a live array`);
+  if (v.length !== B) throw new RangeError(`${where}: lengths: expected an Int32Array of length ${B} (one per sequence), received one of length ${v.length}`);
+  for (let b = 0; b < B; b++) {
+    if (v[b] < 1 || v[b] > T) throw new RangeError(`${where}: lengths[${b}]: expected an integer in [1, ${T}] (T), received ${v[b]}`);
+  }
+}
+
+/** Array lengths of one call (G = gates per cell; cache = cacheSize), after checking the sizes. */
+function checkSizes(where: string, o: Record<string, unknown>, cell: CellKind): Record<Extent, number> {
+  const T = checkInt(`${where}: T`, o.T, 0), B = checkInt(`${where}: B`, o.B, 1);
+  const I = checkInt(`${where}: I`, o.I, 1), H = checkInt(`${where}: H`, o.H, 1);
+  checkBool(where, o, 'reverse');
+  checkBool(where, o, 'batchFirst');
+  const yStride = checkInt(`${where}: yStride`, o.yStride, H);
+  checkInt(`${where}: yOffset`, o.yOffset, 0, yStride - H);
+  const G = gateCount(cell);
+  const sizes = { x: T * B * I, y: T * B * yStride, state: B * H, weightIh: G * H * I, weightHh: G * H * H, bias: G * H, cache: cacheSize(cell, T, B, H) };
+  for (const n of Object.values(sizes)) {
+    if (!Number.isSafeInteger(n)) throw new RangeError(`${where}: sizes T=${T} B=${B} I=${I} H=${H} yStride=${yStride} describe arrays larger than 2^53 elements`);
+  }
+  checkLengths(where, o.lengths, B, T);
+  return sizes;
+}
+
+function checkArray(where: string, v: unknown, f: ArrayField, length: number): Float32Array | null {
+  const want = `a Float32Array of length ${length}`;
+  const nullable = f.nullable === true || (f.nullable === 'whenEmpty' && length === 0);
+  if (v === null || v === undefined) {
+    if (nullable) return null;
+    throw new TypeError(`${where}: ${f.name}: expected ${want}, received ${describe(v)}`);
+  }
+  if (!(v instanceof Float32Array)) {
+    const hint = v instanceof Float64Array ? ' (the native engine is float32-only; run float64 on the reference backend)' : '';
+    throw new TypeError(`${where}: ${f.name}: expected ${want}${nullable ? ' or null' : ''}, received ${describe(v)}${hint}`);
+  }
+  const buffer = v.buffer as ArrayBuffer & { detached?: boolean; resizable?: boolean };
+  if (buffer.detached === true || (length > 0 && v.length === 0 && buffer.byteLength === 0)) {
+    throw new TypeError(`${where}: ${f.name}: expected ${want}, received one whose ArrayBuffer is detached (transferred)`);
+  }
+  if (buffer.resizable === true) {
+    throw new TypeError(`${where}: ${f.name}: Float32Arrays over resizable ArrayBuffers are not supported; pass a fixed-length array`);
+  }
+  if (v.length !== length) throw new RangeError(`${where}: ${f.name}: expected ${want}, received one of length ${v.length}`);
+  return v;
+}
+
+/** Outputs must not share memory with any other array of the call. */
+function checkNoOverlap(where: string, arrays: { name: string; array: Float32Array; output: boolean }[]): void {
+  for (const o of arrays) {
+    if (!o.output || o.array.length === 0) continue;
+    for (const p of arrays) {
+      if (p === o || p.array.length === 0 || p.array.buffer !== o.array.buffer) continue;
+      const a0 = o.array.byteOffset, a1 = a0 + o.array.byteLength;
+      const b0 = p.array.byteOffset, b1 = b0 + p.array.byteLength;
+      if (a0 < b1 && b0 < a1) throw new RangeError(`${where}: ${o.name} and ${p.name} share memory; outputs must not overlap other arrays`);
+    }
+  }
+}
+
+function checkCall(where: string, cell: unknown, args: unknown, fields: readonly ArrayField[]): void {
+  const kind = checkCell(where, cell);
+  const o = argsObject(where, args);
+  const sizes = checkSizes(where, o, kind);
+  const arrays: { name: string; array: Float32Array; output: boolean }[] = [];
+  for (const f of fields) {
+    if (f.lstmOnly && kind !== 'lstm') {
+      const v = o[f.name];
+      if (v !== null && v !== undefined) throw new TypeError(`${where}: ${f.name}: expected null (${kind === 'gru' ? 'a GRU' : 'an RNN'} cell has no cell state), received ${describe(v)}`);
+      continue;
+    }
+    const array = checkArray(where, o[f.name], f, sizes[f.extent]);
+    if (array) arrays.push({ name: f.name, array, output: f.output });
+  }
+  checkNoOverlap(where, arrays);
+}
+
+/** Checks a forward call exactly as the addon will (same checks, same order). */
+export function checkNativeForward(where: string, cell: unknown, args: unknown): void {
+  checkCall(where, cell, args, FORWARD_FIELDS);
+}
+
+/** Checks a backward call exactly as the addon will (same checks, same order). */
+export function checkNativeBackward(where: string, cell: unknown, args: unknown): void {
+  checkCall(where, cell, args, BACKWARD_FIELDS);
+}
