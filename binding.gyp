@@ -9,6 +9,7 @@
         "native/addon.cc",
         "native/calls.cc",
         "native/kernels/plan.cc",
+        "native/kernels/small.cc",
         "native/kernels/rnn.cc",
         "native/kernels/lstm.cc",
         "native/kernels/gru.cc",

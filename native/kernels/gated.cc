@@ -36,6 +36,10 @@ void input_projection(const Context& ctx, const Plan& plan, i64 I, i64 GH, const
     gather_rows(ctx, plan, x, I, 0, I, xw);
     x = xw;
   }
+  if (TB <= kSmallRows) {
+    small_abt(ctx, TB, GH, I, x, I, w_ih, gates, GH, false);
+    return;
+  }
   float* wih = scratch(kSlotWeightIh, packed_b_size(ops, I, GH));
   ops.pack_b(ctx, MatView{w_ih, 1, I}, I, GH, wih);  // W_ihᵀ as B[K=I, N=GH]: (i, g) = W_ih[g·I + i]
   ops.gemm(ctx, TB, GH, I, MatView{x, I, 1}, wih, gates, GH, false, nullptr);
@@ -193,6 +197,27 @@ void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, flo
 
 }  // namespace gated
 
+// weight_gradients for at most kSmallRows work rows: straight from the row-major weights (small.h).
+static void small_weight_gradients(const Context& ctx, const WeightGradArgs& a) {
+  const Plan& plan = *a.plan;
+  const SeqArgs& q = *a.seq;
+  const i64 rows = plan.rows, I = q.I, H = q.H, GH = a.GH;
+  if (!plan.packed) {
+    small_ab(ctx, rows, I, GH, a.dgi, GH, a.w_ih, a.dx, I, true);
+  } else {
+    float* dxw = scratch(kScratchGather, static_cast<std::size_t>(rows * I));
+    small_ab(ctx, rows, I, GH, a.dgi, GH, a.w_ih, dxw, I, false);
+    scatter_rows(ctx, plan, dxw, I, a.dx, I, 0, true);
+  }
+  small_colsum(rows, GH, a.dgi, GH, a.db_ih, a.dgi == a.dgh ? a.db_hh : nullptr);
+  if (a.dgi != a.dgh) small_colsum(rows, GH, a.dgh, GH, a.db_hh, nullptr);
+  std::vector<const float*> xr(static_cast<std::size_t>(rows));
+  for (i64 w = 0; w < rows; w++) xr[w] = a.x + plan.natural(w) * I;
+  small_atb(ctx, rows, GH, I, a.dgi, GH, xr.data(), a.dw_ih);
+  const std::vector<const float*> prev = previous_rows(plan, a.y, q.y_stride, q.y_offset, a.h0r, H);
+  small_atb(ctx, rows, GH, H, a.dgh, GH, prev.data(), a.dw_hh);
+}
+
 // Each gradient is transposed once ([GH, rows], its column sums taken on the way) so the weight-gradient
 // GEMMs read it in place. The B operands are packed straight from where the rows live: x (gathered by
 // pack_b_rows in packed mode) and, for dW_hh, h_{t−1} of every work row — y of the previous step or h0 —
@@ -204,6 +229,10 @@ void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
   const SeqArgs& q = *a.seq;
   const i64 rows = plan.rows, I = q.I, H = q.H, GH = a.GH;
   const bool shared = a.dgi == a.dgh;
+  if (rows <= kSmallRows) {
+    small_weight_gradients(ctx, a);
+    return;
+  }
   {
     float* wih = scratch(kSlotWeightIh, packed_b_size(ops, GH, I));
     ops.pack_b(ctx, MatView{a.w_ih, I, 1}, GH, I, wih);  // W_ih as B[K=GH, N=I]

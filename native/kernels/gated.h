@@ -17,6 +17,7 @@
 #include "common.h"
 #include "gemm/gemm.h"
 #include "plan.h"
+#include "small.h"
 #include "threads.h"
 
 namespace fastrnn {
@@ -162,6 +163,20 @@ inline void prefetch_block(const float* base, i64 ld, i64 rows, i64 c0, i64 c1) 
     const char* p = reinterpret_cast<const char*>(base + r * ld + c0);
     const char* end = reinterpret_cast<const char*>(base + r * ld + c1);
     for (; p < end; p += 64) __builtin_prefetch(p, 0, 2);
+  }
+}
+
+// Copies rows of a plain-order step product [rows, G·H] into the interleaved order (row stride L.np) the
+// step epilogues read (the small-batch path computes the product from the unpacked W_hh).
+inline void interleave_rows(const float* plain, i64 rows, const Interleave& L, float* R) {
+  const i64 GH = L.G * L.H;
+  for (i64 r = 0; r < rows; r++) {
+    for (i64 p = 0; p < L.panels; p++) {
+      const i64 nu = L.H - p * L.q < L.q ? L.H - p * L.q : L.q;
+      for (i64 g = 0; g < L.G; g++) {
+        std::memcpy(R + r * L.np + p * L.nr + g * L.q, plain + r * GH + g * L.H + p * L.q, sizeof(float) * nu);
+      }
+    }
   }
 }
 

@@ -222,8 +222,11 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
   gated::input_projection(ctx, plan, I, G3, a.x, a.w_ih, gates);
 
   const Interleave L(3, H, ops.nr);
-  float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
-  gated::pack_interleaved(ctx, a.w_hh, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
+  // Small batches read W_hh as stored (small.h) and interleave each step's product; larger ones pack it once.
+  const bool small = B <= kSmallRows;
+  float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
+  if (!small) gated::pack_interleaved(ctx, a.w_hh, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
+  float* plain = small ? scratch(gated::kSlotSteps2, static_cast<std::size_t>(B * G3)) : nullptr;
   float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G3));
   float* bias = R + B * L.np;
   if (!gated::combine_biases(a.b_ih, a.b_hh, G3, 2 * H, bias)) bias = nullptr;
@@ -244,7 +247,11 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
     const FwdStep st{ctx.ops, rows, L, bias, b_hn, step_rows(plan, s, gates, G3, false),
                      step_rows(plan, s, hns, H, false), prev_rows, step_rows(plan, s, y, q.y_stride, true),
                      hring ? hring + (s & 1) * BH : nullptr};
-    if (hprev) {
+    if (hprev && small) {
+      small_abt(ctx, n, G3, H, hprev, ldh, a.w_hh, plain, G3, false);
+      gated::interleave_rows(plain, n, L, R);
+      rows(st, R, L.np, 0, n, 0, L.panels);
+    } else if (hprev) {
       const auto before = [&](i64 c0, i64 c1) {
         const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
         for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
@@ -277,8 +284,9 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
   const float* hns = a.cache + plan.rows * G3;
   float* dgi = scratch(gated::kSlotSteps, static_cast<std::size_t>(plan.rows * G3));
   float* dgh = scratch(gated::kSlotSteps2, static_cast<std::size_t>(plan.rows * G3));
-  float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, G3, H));
-  ops.pack_b(ctx, MatView{a.w_hh, H, 1}, G3, H, whh);  // W_hh as B[K=3H, N=H]
+  const bool small = B <= kSmallRows;  // small batches read W_hh as stored (small.h)
+  float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, G3, H));
+  if (!small) ops.pack_b(ctx, MatView{a.w_hh, H, 1}, G3, H, whh);  // W_hh as B[K=3H, N=H]
   float* dh = scratch(gated::kSlotStep, static_cast<std::size_t>(BH));
   float* h0r = a.h0 ? scratch(kScratchRanks, static_cast<std::size_t>(BH)) : nullptr;
   if (h0r) gather_ranks(plan, a.h0, H, h0r);
@@ -309,10 +317,17 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
       gated::prefetch_rows(prev.dy, n, c0, c1);
     };
     const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
-    gated::grouped_gemm(ctx, plan.count[s], H, G3, dgh + plan.base[s] * G3, ldd, whh, dh, H, true, before, after);
+    const float* d = dgh + plan.base[s] * G3;
+    if (small) {
+      small_ab(ctx, plan.count[s], H, G3, d, ldd, a.w_hh, dh, H, true);
+      after(0, H);
+    } else {
+      gated::grouped_gemm(ctx, plan.count[s], H, G3, d, ldd, whh, dh, H, true, before, after);
+    }
   }
   // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh.
-  ops.gemm(ctx, B, H, G3, MatView{dgh + plan.base[0] * G3, ldd, 1}, whh, dh, H, true, nullptr);
+  if (small) small_ab(ctx, B, H, G3, dgh + plan.base[0] * G3, ldd, a.w_hh, dh, H, true);
+  else ops.gemm(ctx, B, H, G3, MatView{dgh + plan.base[0] * G3, ldd, 1}, whh, dh, H, true, nullptr);
   scatter_ranks(plan, dh, H, a.dh0);
 
   weight_gradients(ctx, WeightGradArgs{&plan, &q, G3, dgi, dgh, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,

@@ -214,8 +214,11 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
   gated::input_projection(ctx, plan, I, G4, a.x, a.w_ih, gates);
 
   const Interleave L(4, H, ops.nr);
-  float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
-  gated::pack_interleaved(ctx, a.w_hh, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
+  // Small batches read W_hh as stored (small.h) and interleave each step's product; larger ones pack it once.
+  const bool small = B <= kSmallRows;
+  float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
+  if (!small) gated::pack_interleaved(ctx, a.w_hh, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
+  float* plain = small ? scratch(gated::kSlotSteps2, static_cast<std::size_t>(B * G4)) : nullptr;
   float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G4));
   float* bias = R + B * L.np;
   if (!gated::combine_biases(a.b_ih, a.b_hh, G4, G4, bias)) bias = nullptr;
@@ -241,7 +244,11 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
                      hring ? hring + (s & 1) * BH : nullptr};
     const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BH : y + plan.base[s - 1] * q.y_stride;
     const i64 ldh = s == 0 || hring ? H : plan.stride * q.y_stride;
-    if (hprev) {
+    if (hprev && small) {
+      small_abt(ctx, n, G4, H, hprev, ldh, a.w_hh, plain, G4, false);
+      gated::interleave_rows(plain, n, L, R);
+      rows(st, R, L.np, 0, n, 0, L.panels);
+    } else if (hprev) {
       const auto before = [&](i64 c0, i64 c1) {
         const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
         for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
@@ -275,8 +282,9 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
   const float* gates = a.cache;
   const float* cells = a.cache + plan.rows * G4;
   float* dpre = scratch(gated::kSlotSteps, static_cast<std::size_t>(plan.rows * G4));
-  float* whh = scratch(gated::kSlotWeightHh, packed_b_size(ops, G4, H));
-  ops.pack_b(ctx, MatView{a.w_hh, H, 1}, G4, H, whh);  // W_hh as B[K=4H, N=H]
+  const bool small = B <= kSmallRows;  // small batches read W_hh as stored (small.h)
+  float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, G4, H));
+  if (!small) ops.pack_b(ctx, MatView{a.w_hh, H, 1}, G4, H, whh);  // W_hh as B[K=4H, N=H]
   float* dh = scratch(gated::kSlotStep, static_cast<std::size_t>(BH));
   float* dc = scratch(gated::kSlotAux, static_cast<std::size_t>(BH));
   float* ranks = scratch(kScratchRanks, static_cast<std::size_t>(2 * BH));
@@ -315,9 +323,16 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
       gated::prefetch_rows(prev.dy, n, c0, c1);
     };
     const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
-    gated::grouped_gemm(ctx, plan.count[s], H, G4, dpre + plan.base[s] * G4, ldd, whh, dh, H, false, before, after);
+    const float* d = dpre + plan.base[s] * G4;
+    if (small) {
+      small_ab(ctx, plan.count[s], H, G4, d, ldd, a.w_hh, dh, H, false);
+      after(0, H);
+    } else {
+      gated::grouped_gemm(ctx, plan.count[s], H, G4, d, ldd, whh, dh, H, false, before, after);
+    }
   }
-  ops.gemm(ctx, B, H, G4, MatView{dpre + plan.base[0] * G4, ldd, 1}, whh, dh, H, false, nullptr);
+  if (small) small_ab(ctx, B, H, G4, dpre + plan.base[0] * G4, ldd, a.w_hh, dh, H, false);
+  else ops.gemm(ctx, B, H, G4, MatView{dpre + plan.base[0] * G4, ldd, 1}, whh, dh, H, false, nullptr);
   scatter_ranks(plan, dh, H, a.dh0);
   if (a.dc0) scatter_ranks(plan, dc, H, a.dc0);
 

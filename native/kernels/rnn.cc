@@ -17,6 +17,7 @@
 #include "gated.h"
 #include "gemm/gemm.h"
 #include "recurrent.h"
+#include "small.h"
 #include "threads.h"
 
 namespace fastrnn {
@@ -108,15 +109,20 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
     xw = g;
   }
   // h ← x · W_ihᵀ + b_ih + b_hh for every work row. W_ihᵀ as B[K=I, N=H]: element (i, h) = W_ih[h·I + i].
-  {
+  const BiasCtx bias{a.b_ih, a.b_hh};
+  if (plan.rows <= kSmallRows) {
+    small_abt(ctx, plan.rows, H, I, xw, I, a.w_ih, yw, ld, false);
+    bias_epilogue(&bias, yw, ld, 0, plan.rows, 0, H);
+  } else {
     float* wih = scratch(kScratchWeightIh, packed_b_size(ops, I, H));
     ops.pack_b(ctx, MatView{a.w_ih, 1, I}, I, H, wih);
-    const BiasCtx bias{a.b_ih, a.b_hh};
     const Epilogue epi{&bias_epilogue, &bias};
     ops.gemm(ctx, plan.rows, H, I, MatView{xw, I, 1}, wih, yw, ld, false, (a.b_ih || a.b_hh) ? &epi : nullptr);
   }
-  float* whh = scratch(kScratchWeightHh, packed_b_size(ops, H, H));
-  ops.pack_b(ctx, MatView{a.w_hh, 1, H}, H, H, whh);
+  // Small batches read W_hh as stored (small.h); larger ones pack it once for every step.
+  const bool small = B <= kSmallRows;
+  float* whh = small ? nullptr : scratch(kScratchWeightHh, packed_b_size(ops, H, H));
+  if (!small) ops.pack_b(ctx, MatView{a.w_hh, 1, H}, H, H, whh);
   float* h0r = nullptr;
   if (a.h0) {
     h0r = scratch(kScratchRanks, static_cast<std::size_t>(BH));
@@ -129,8 +135,12 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
     float* yt = yw + plan.base[s] * ld;
     const float* prev = s == 0 ? h0r : yw + plan.base[s - 1] * ld;
     const i64 ldp = s == 0 ? H : lds;
-    if (prev) ops.gemm(ctx, plan.count[s], H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);
-    else act_rows(actx, yt, lds, 0, plan.count[s], 0, H);
+    if (prev && !small) {
+      ops.gemm(ctx, plan.count[s], H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
+      continue;
+    }
+    if (prev) small_abt(ctx, plan.count[s], H, H, prev, ldp, a.w_hh, yt, lds, true);
+    act_rows(actx, yt, lds, 0, plan.count[s], 0, H);
   }
   for (i64 j = 0; j < B; j++) {
     std::memcpy(a.hN + plan.batch[j] * H, yw + plan.work(plan.last[j], j) * ld, sizeof(float) * H);
@@ -153,14 +163,21 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
   const i64 S = plan.steps;
   float* dpre = scratch(kScratchSteps, static_cast<std::size_t>(plan.rows * H));  // work rows
   // dh = dpre · W_hh: W_hh as B[K=H, N=H] row-major.
-  float* whh = scratch(kScratchWeightHh, packed_b_size(ops, H, H));
-  ops.pack_b(ctx, MatView{a.w_hh, H, 1}, H, H, whh);
+  const bool small = B <= kSmallRows;
+  float* whh = small ? nullptr : scratch(kScratchWeightHh, packed_b_size(ops, H, H));
+  if (!small) ops.pack_b(ctx, MatView{a.w_hh, H, 1}, H, H, whh);
   float* h0r = nullptr;
   if (a.h0) {
     h0r = scratch(kScratchRanks, static_cast<std::size_t>(BH));
     gather_ranks(plan, a.h0, H, h0r);
   }
   const i64 lds = plan.stride * H;
+  // C (+)= A · W_hh for n rows: straight from W_hh for small batches, else the packed GEMM.
+  auto times_whh = [&](i64 n, const float* A, i64 lda, float* C, i64 ldc, const Epilogue* epi) {
+    if (!small) return ops.gemm(ctx, n, H, H, MatView{A, lda, 1}, whh, C, ldc, false, epi);
+    small_ab(ctx, n, H, H, A, lda, a.w_hh, C, ldc, false);
+    if (epi) epi->fn(epi->ctx, C, ldc, 0, n, 0, H);
+  };
   auto dact = [&](i64 s) {
     return DactCtx{act, step_rows(plan, s, a.dy ? a.dy + q.y_offset : nullptr, q.y_stride, true),
                    step_rows(plan, s, a.y + q.y_offset, q.y_stride, true)};
@@ -176,13 +193,12 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
   for (i64 s = S - 1; s >= 1; s--) {
     const DactCtx dc = dact(s - 1);
     const Epilogue epi{&dact_epilogue, &dc};
-    ops.gemm(ctx, plan.count[s], H, H, MatView{dpre + plan.base[s] * H, lds, 1}, whh, dpre + plan.base[s - 1] * H,
-             lds, false, &epi);
+    times_whh(plan.count[s], dpre + plan.base[s] * H, lds, dpre + plan.base[s - 1] * H, lds, &epi);
     seed(s - 1, plan.count[s], plan.count[s - 1]);
   }
   {
     float* dh0r = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
-    ops.gemm(ctx, B, H, H, MatView{dpre + plan.base[0] * H, lds, 1}, whh, dh0r, H, false, nullptr);
+    times_whh(B, dpre + plan.base[0] * H, lds, dh0r, H, nullptr);
     scatter_ranks(plan, dh0r, H, a.dh0);
   }
   weight_gradients(ctx, WeightGradArgs{&plan, &q, H, dpre, dpre, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,
