@@ -1,5 +1,6 @@
 // Fuzz the seam: thousands of wrong calls — wrong types, wrong lengths, NaN/huge/negative sizes, detached,
-// resizable and overlapping arrays — straight into the addon (its own C++ checks) and through the TS
+// resizable and overlapping arrays, bad layouts (batchFirst, yStride, yOffset) and bad ragged lengths (wrong
+// count, out of range, not an Int32Array) — straight into the addon (its own C++ checks) and through the TS
 // adapter. Every one must throw a JS TypeError/RangeError (or reject, for the adapter's async methods),
 // and the process must keep working afterwards.
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { backwardArgs, forwardArgs, pick, randomInputs, seeded, type Rand, type 
 
 const addon = loadNativeAddon();
 const native = loadNativeBackend({ threads: 2 });
-const cfg: RnnConfig = { cell: 'rnn_tanh', T: 3, B: 2, I: 4, H: 5, reverse: false, withH0: true, withBias: true, withDy: true, withDhN: true };
+const cfg: RnnConfig = { cell: 'rnn_tanh', T: 3, B: 2, I: 4, H: 5, reverse: false, lengths: Int32Array.from([3, 1]), withH0: true, withBias: true, withDy: true, withDhN: true };
 const inputs = randomInputs(cfg, 1);
 
 function detached(n: number): Float32Array {
@@ -30,6 +31,12 @@ const badScalars: unknown[] = [undefined, null, 0, 1, 'true', {}, [], NaN];
 const badCells: unknown[] = [undefined, null, 5, '', 'RNN_TANH', 'lstmx', 'tanh', {}, [], new Float32Array(1)];
 const badArgs: unknown[] = [undefined, null, 5, 'args', [], new Float32Array(3), () => 1];
 const badThreads: unknown[] = [0, -1, 1.5, NaN, '2', 2000, null, {}];
+const badLengths: unknown[] = [
+  Int32Array.from([3]), Int32Array.from([3, 1, 2]), Int32Array.from([0, 1]), Int32Array.from([4, 1]), Int32Array.from([-1, 2]),
+  Int32Array.from([2 ** 31 - 1, 1]), [3, 1], Float32Array.from([3, 1]), Uint32Array.from([3, 1]), 'lengths', 3, {}, new Int32Array(0),
+];
+const badStrides: unknown[] = [4, 0, -5, 5.5, NaN, '5', null, undefined, 2 ** 60];
+const badOffsets: unknown[] = [-1, 1, 0.5, NaN, '0', null, undefined, 6];
 
 /** A wrong replacement for the array field `key` whose correct length is n. */
 function badArray(r: Rand, n: number, required: boolean): unknown {
@@ -55,7 +62,7 @@ function validCall(kind: 'forward' | 'backward'): { cell: string; args: Record<s
   const f = forwardArgs(cfg, inputs);
   if (kind === 'forward') return { cell: cfg.cell, args: f as unknown as Record<string, unknown> };
   referenceBackend.recurrentForward(cfg.cell, f);
-  return { cell: cfg.cell, args: backwardArgs(cfg, inputs, f.y) as unknown as Record<string, unknown> };
+  return { cell: cfg.cell, args: backwardArgs(cfg, inputs, f.y, f.cache) as unknown as Record<string, unknown> };
 }
 
 const lengths = (kind: 'forward' | 'backward'): Record<string, [number, boolean]> => {
@@ -82,7 +89,13 @@ function mutate(r: Rand, raw: boolean): Call {
     if (what < 0.08) call.cell = pick(r, badCells);
     else if (what < 0.12) call.args = pick(r, badArgs);
     else if (what < 0.3) a[pick(r, sizeKeys)] = pick(r, badSizes);
-    else if (what < 0.36) a.reverse = pick(r, badScalars);
+    else if (what < 0.33) a[pick(r, ['reverse', 'batchFirst'])] = pick(r, badScalars);
+    else if (what < 0.36) {
+      const which = r();
+      if (which < 0.5) a.lengths = pick(r, badLengths);
+      else if (which < 0.75) a.yStride = pick(r, badStrides);
+      else a.yOffset = pick(r, badOffsets);
+    }
     else if (what < 0.4) a[pick(r, kind === 'forward' ? ['cN', 'c0'] : ['dcN', 'dc0', 'c0'])] = new Float32Array(cfg.B * cfg.H);
     else if (what < 0.44) a.cache = pick(r, [new Float32Array(4), new Float64Array(0), 'cache', 3]);
     else if (what < 0.48 && raw) call.threads = pick(r, badThreads);
@@ -160,8 +173,19 @@ describe('native seam fuzz', () => {
     expect(m(shared, shared, new Float32Array(4), 2, 2, 2)).toThrow(RangeError);
   });
 
+  it('accepts every valid variant of the new arguments (lengths null or in range, any layout)', () => {
+    for (const lengths of [null, undefined, Int32Array.from([3, 3]), Int32Array.from([1, 3]), Int32Array.from([1, 1])]) {
+      for (const batchFirst of [true, false]) {
+        const c: RnnConfig = { ...cfg, batchFirst, lengths: lengths ?? null, yStride: 7, yOffset: 2 };
+        const f = forwardArgs(c, randomInputs(c, 3));
+        expect(() => native.recurrentForward(c.cell, { ...f, lengths: lengths as Int32Array | null })).not.toThrow();
+        expect(() => native.recurrentBackward(c.cell, backwardArgs(c, randomInputs(c, 3), f.y, f.cache))).not.toThrow();
+      }
+    }
+  });
+
   it('still computes correctly afterwards', () => {
-    const c: RnnConfig = { ...cfg, T: 7, B: 3, I: 17, H: 33 };
+    const c: RnnConfig = { ...cfg, T: 7, B: 3, I: 17, H: 33, lengths: Int32Array.from([2, 7, 5]) };
     const p = randomInputs(c, 9);
     const a = forwardArgs(c, p), b = forwardArgs(c, p);
     native.recurrentForward(c.cell, a);

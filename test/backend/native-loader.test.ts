@@ -27,7 +27,7 @@ describe('native loader', () => {
   it('finds the package root from src/ and loads the addon', () => {
     expect(packageRoot()).toBe(root);
     const addon = loadNativeAddon();
-    expect(addon.abiVersion).toBe(1);
+    expect(addon.abiVersion).toBe(2);
     expect(addon.simdPaths()).toContain('baseline');
     expect(addon.simdPaths()).toContain(addon.simdPath());
   });
@@ -43,7 +43,7 @@ describe('native loader', () => {
     const pre = join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
     mkdirSync(pre, { recursive: true });
     copyFileSync(join(root, 'build/Release/fastrnn.node'), join(pre, 'node.napi.node'));
-    expect(loadAddonFrom(dir).abiVersion).toBe(1);
+    expect(loadAddonFrom(dir).abiVersion).toBe(2);
   });
 
   it('throws one error listing every path tried and how to fix it', () => {
@@ -106,7 +106,7 @@ describe('native backend adapter', () => {
   it('refuses Float64Array with a hint to use the reference engine', () => {
     const T = 1, B = 1, I = 2, H = 2;
     const f64 = (n: number) => new Float64Array(n);
-    const args = { T, B, I, H, reverse: false, y: f64(2), hN: f64(2), cN: null, cache: null, x: f64(2), h0: null, c0: null, weightIh: f64(4), weightHh: f64(4), biasIh: null, biasHh: null };
+    const args = { T, B, I, H, reverse: false, batchFirst: false, lengths: null, yStride: H, yOffset: 0, y: f64(2), hN: f64(2), cN: null, cache: null, x: f64(2), h0: null, c0: null, weightIh: f64(4), weightHh: f64(4), biasIh: null, biasHh: null };
     expect(() => loadNativeBackend().recurrentForward('rnn_tanh', args)).toThrow(/float32-only.*reference/);
   });
 
@@ -114,7 +114,8 @@ describe('native backend adapter', () => {
     for (const [cell, G, cache] of [['lstm', 4, 5], ['gru', 3, 4]] as const) {
       const T = 4, B = 2, I = 3, H = 5;
       const make = () => ({
-        T, B, I, H, reverse: false, y: new Float32Array(T * B * H), hN: new Float32Array(B * H),
+        T, B, I, H, reverse: false, batchFirst: true, lengths: Int32Array.from([4, 2]), yStride: H, yOffset: 0,
+        y: new Float32Array(T * B * H), hN: new Float32Array(B * H),
         cN: cell === 'lstm' ? new Float32Array(B * H) : null, cache: new Float32Array(T * B * cache * H),
         x: randomArray(seeded(1), T * B * I), h0: null, c0: null,
         weightIh: randomArray(seeded(2), G * H * I, 0.4), weightHh: randomArray(seeded(3), G * H * H, 0.4), biasIh: null, biasHh: null,

@@ -20,15 +20,16 @@ function valid(cell: Gated, kind: Kind, seed = 1): Record<string, unknown> {
   const r = seeded(seed);
   const G = gateCount(cell), lstm = cell === 'lstm';
   const x = randomArray(r, T * B * I), weightIh = randomArray(r, G * H * I, 0.4), weightHh = randomArray(r, G * H * H, 0.4);
+  const seq = { T, B, I, H, reverse: false, batchFirst: seed % 2 === 0, lengths: seed % 3 === 0 ? null : Int32Array.from([T, 1]), yStride: H, yOffset: 0 };
   const f = {
-    T, B, I, H, reverse: false, y: new Float32Array(T * B * H), hN: new Float32Array(B * H), cN: lstm ? new Float32Array(B * H) : null,
+    ...seq, y: new Float32Array(T * B * H), hN: new Float32Array(B * H), cN: lstm ? new Float32Array(B * H) : null,
     cache: new Float32Array(cacheSize(cell, T, B, H)), x, h0: randomArray(r, B * H), c0: lstm ? randomArray(r, B * H) : null,
     weightIh, weightHh, biasIh: randomArray(r, G * H, 0.4), biasHh: randomArray(r, G * H, 0.4),
   };
   if (kind === 'forward') return f;
   referenceBackend.recurrentForward(cell, f);
   return {
-    T, B, I, H, reverse: false, dx: new Float32Array(T * B * I), dh0: new Float32Array(B * H), dc0: lstm ? new Float32Array(B * H) : null,
+    ...seq, dx: new Float32Array(T * B * I), dh0: new Float32Array(B * H), dc0: lstm ? new Float32Array(B * H) : null,
     dWeightIh: new Float32Array(G * H * I), dWeightHh: new Float32Array(G * H * H), dBiasIh: new Float32Array(G * H), dBiasHh: new Float32Array(G * H),
     dy: randomArray(r, T * B * H), dhN: randomArray(r, B * H), dcN: lstm ? randomArray(r, B * H) : null,
     x, h0: f.h0, c0: f.c0, weightIh, weightHh, y: f.y, cache: f.cache,
@@ -152,7 +153,7 @@ describe('native LSTM/GRU argument checks', () => {
     expect(() => addon.recurrentForward('lstm', { ...f, cN: new Float32Array(3) } as never)).toThrow(/cN: expected a Float32Array of length 10, received one of length 3/);
     const g = valid('gru', 'forward');
     expect(() => native.recurrentForward('gru', { ...g, c0: new Float32Array(10) } as never)).toThrow(/c0: expected null \(a GRU cell has no cell state\)/);
-    expect(() => addon.recurrentForward('gru', { ...g, c0: new Float32Array(10) } as never)).toThrow(/c0: expected null for a GRU cell/);
+    expect(() => addon.recurrentForward('gru', { ...g, c0: new Float32Array(10) } as never)).toThrow(/c0: expected null \(a GRU cell has no cell state\)/);
     const b = valid('gru', 'backward');
     expect(() => native.recurrentBackward('gru', { ...b, cache: null } as never)).toThrow(/cache: expected a Float32Array of length 120, received null/);
     expect(() => addon.recurrentBackward('gru', { ...b, cache: null } as never)).toThrow(/cache: expected a Float32Array of length 120, received null/);
@@ -168,7 +169,7 @@ describe('native LSTM/GRU argument checks', () => {
       const optionalB = cell === 'lstm' ? ['dc0', 'dcN', 'c0', 'h0', 'dy', 'dhN', 'dBiasIh', 'dBiasHh'] : ['h0', 'dy', 'dhN', 'dBiasIh', 'dBiasHh'];
       native.recurrentBackward(cell, { ...b, ...Object.fromEntries(optionalB.map((k) => [k, null])) } as never);
       // T = 0: the cache is empty, so null is fine too.
-      native.recurrentBackward(cell, { ...b, T: 0, dx: new Float32Array(0), dy: null, y: new Float32Array(0), x: new Float32Array(0), cache: null } as never);
+      native.recurrentBackward(cell, { ...b, T: 0, lengths: null, dx: new Float32Array(0), dy: null, y: new Float32Array(0), x: new Float32Array(0), cache: null } as never);
     }
   });
 
