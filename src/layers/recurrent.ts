@@ -1,24 +1,49 @@
 /**
  * The recurrent-layer contract shared by RNN, LSTM and GRU: stacked layers, both directions, dropout
- * between layers, batch-first or time-major input, initial and final states with PyTorch's shapes, and
- * PyTorch's parameter names. The arithmetic lives in the backend; this file only arranges the calls.
+ * between layers, batch-first or time-major input, ragged batches (x.lengths), initial and final states
+ * with PyTorch's shapes, and PyTorch's parameter names. The arithmetic lives in the backend; the call plans
+ * (which kernel call reads and writes which array) live in recurrent-calls.ts, the checks in
+ * recurrent-input.ts.
  *
- * Forward and backward are written once, as generators that yield kernel calls; `forward` runs them
- * synchronously and `forwardAsync` awaits the engine's async variant, so the two can never drift apart.
+ * Shapes: x [B, T, I] (batchFirst) or [T, B, I]; output [B, T, D·H] or [T, B, D·H]; h0/hN/c0/cN [L·D, B, H].
  *
- * Shapes: x [B, T, I] (batchFirst) or [T, B, I]; output [B, T, D·H]; h0/hN/c0/cN [L·D, B, H].
+ * Ragged batches: `forward({ data, shape, lengths }, h0?, c0?)` with lengths B integers in 1..T, any order,
+ * gives PyTorch's pack_padded_sequence(enforce_sorted=False) → pad_packed_sequence(total_length=T):
+ * padded steps are not computed, output is zero there, the reverse direction starts at each sequence's own
+ * last step, hN/cN are each sequence's state after its own last step; dOutput at padded steps is ignored
+ * and dInput is zero there. The returned output carries a copy of the lengths.
+ *
+ * Ownership:
+ *   - output, hN, cN (forward) and dInput, dh0, dc0 (backward) are new arrays on every call, owned by the
+ *     caller; the layer never writes them again.
+ *   - backward reads, in place, the x given to the training forward and the output that forward returned
+ *     (the last layer's y): do not modify either between forward and backward. lengths, h0 and c0 are
+ *     copied, so those buffers may be reused at once; dOutput, dhN and dcN are only read during backward.
+ *   - Reused between calls (grow-only, internal): per layer·direction training caches, intermediate
+ *     layers' outputs, and the dInput buffers of layers above the first. A forward therefore replaces the
+ *     previous one: backward always undoes the most recent training forward (repeatable, accumulating).
+ *
+ * Forward and backward are written once (generators of kernel calls); `forward` runs them synchronously and
+ * `forwardAsync` awaits the engine's async variant of each call, under a busy flag (LayerBusyError).
  */
-import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend/backend.js';
-import { cacheSize, gateCount } from '../backend/backend.js';
+import type { Backend, CellKind } from '../backend/backend.js';
+import { gateCount } from '../backend/backend.js';
 import { resolveBackend, type BackendChoice } from '../backend/select.js';
 import { referenceBackend } from '../backend/reference/index.js';
 import type { Parameter } from '../parameter.js';
 import type { DType, FloatArray, Tensor } from '../tensor.js';
-import { allocate, dtypeOf, zeros } from '../tensor.js';
-import { checkBoolean, checkInt, checkNumber, checkOneOf, checkTensor, describe } from '../errors.js';
+import { allocate, zeros } from '../tensor.js';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, describe } from '../errors.js';
 import { Rng } from '../random.js';
 import { Module } from './module.js';
-import { readColumnBlock, swapLeadingDims, writeColumnBlock } from './sequence.js';
+import { checkForwardInputs, checkUpstream, type SequenceTensor } from './recurrent-input.js';
+import {
+  backwardCalls, forwardCalls, Workspace,
+  type DirectionParams, type KernelCall, type RecurrentInputGradients, type RecurrentOutput, type SavedForward, type Stack,
+} from './recurrent-calls.js';
+
+export type { SequenceTensor } from './recurrent-input.js';
+export type { RecurrentInputGradients, RecurrentOutput } from './recurrent-calls.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -34,54 +59,15 @@ export interface RecurrentOptions {
   dtype?: DType;
 }
 
-export interface RecurrentOutput {
-  output: Tensor;
-  hN: Tensor;
-  cN?: Tensor;
-}
-
 export interface RecurrentGradients {
   dOutput?: Tensor | null;
   dhN?: Tensor | null;
   dcN?: Tensor | null;
 }
 
-export interface RecurrentInputGradients {
-  dInput: Tensor;
-  dh0: Tensor;
-  dc0?: Tensor;
-}
-
 /** Thrown when a layer is called while an async call on it is still running. */
 export class LayerBusyError extends Error {
   override name = 'LayerBusyError';
-}
-
-type KernelCall =
-  | { op: 'forward'; args: RecurrentForwardArgs }
-  | { op: 'backward'; args: RecurrentBackwardArgs };
-
-/** One layer and direction's parameters, in PyTorch's order. */
-interface DirectionParams {
-  weightIh: Parameter;
-  weightHh: Parameter;
-  biasIh: Parameter | null;
-  biasHh: Parameter | null;
-}
-
-/** What a training forward keeps for backward. */
-interface SavedForward {
-  T: number;
-  B: number;
-  /** time-major input of each layer (after dropout for k > 0) */
-  inputs: FloatArray[];
-  /** dropout masks (already scaled by 1/(1−p)) for the input of layer k > 0, or null */
-  masks: (FloatArray | null)[];
-  /** per layer·direction: output, cache, initial states */
-  ys: FloatArray[];
-  caches: (FloatArray | null)[];
-  h0s: (FloatArray | null)[];
-  c0s: (FloatArray | null)[];
 }
 
 export abstract class RecurrentLayer extends Module {
@@ -97,6 +83,7 @@ export abstract class RecurrentLayer extends Module {
   readonly backend: Backend;
   private readonly directionParams: DirectionParams[] = [];
   private readonly rng: Rng;
+  private readonly workspace: Workspace;
   private saved: SavedForward | null = null;
   private busy = false;
 
@@ -116,6 +103,7 @@ export abstract class RecurrentLayer extends Module {
     this.dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     this.rng = new Rng(options.seed);
     this.backend = this.chooseBackend(options);
+    this.workspace = new Workspace(this.dtype);
     this.initParameters();
   }
 
@@ -169,33 +157,59 @@ export abstract class RecurrentLayer extends Module {
     return out;
   }
 
-  /** Runs the whole stack over a sequence. */
-  forward(x: Tensor, h0?: Tensor | null, c0?: Tensor | null): RecurrentOutput {
+  /** Runs the whole stack over a (possibly ragged) sequence batch. */
+  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null): RecurrentOutput {
     this.checkIdle();
-    const steps = this.forwardCalls(x, h0 ?? null, c0 ?? null);
-    for (let r = steps.next(); ; r = steps.next()) {
-      if (r.done) return r.value;
-      this.backend.recurrentForward(this.cell, r.value.args as RecurrentForwardArgs);
-    }
+    return this.runSync(this.forwardPlan(x, h0 ?? null, c0 ?? null));
   }
 
   /** Backpropagation through time; accumulates parameter gradients and returns input gradients. */
   backward(grads: RecurrentGradients = {}): RecurrentInputGradients {
     this.checkIdle();
-    const steps = this.backwardCalls(grads);
-    for (let r = steps.next(); ; r = steps.next()) {
-      if (r.done) return r.value;
-      this.backend.recurrentBackward(this.cell, r.value.args as RecurrentBackwardArgs);
-    }
+    return this.runSync(this.backwardPlan(grads));
   }
 
   /** Like forward, but long kernels run off the event loop when the engine can (the native one). */
-  async forwardAsync(x: Tensor, h0?: Tensor | null, c0?: Tensor | null): Promise<RecurrentOutput> {
-    return this.runAsync(() => this.forwardCalls(x, h0 ?? null, c0 ?? null));
+  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null): Promise<RecurrentOutput> {
+    return this.runAsync(() => this.forwardPlan(x, h0 ?? null, c0 ?? null));
   }
 
   async backwardAsync(grads: RecurrentGradients = {}): Promise<RecurrentInputGradients> {
-    return this.runAsync(() => this.backwardCalls(grads));
+    return this.runAsync(() => this.backwardPlan(grads));
+  }
+
+  private *forwardPlan(x: SequenceTensor, h0: Tensor | null, c0: Tensor | null): Generator<KernelCall, RecurrentOutput, void> {
+    const input = checkForwardInputs(this.constructor.name, this, x, h0, c0);
+    this.saved = null; // the workspace is about to be overwritten
+    const { result, saved } = yield* forwardCalls(this.stack(), input);
+    this.saved = saved;
+    return result;
+  }
+
+  private *backwardPlan(grads: RecurrentGradients): Generator<KernelCall, RecurrentInputGradients, void> {
+    const name = this.constructor.name;
+    const saved = this.saved;
+    if (!saved) throw new Error(`${name}.backward: call forward in training mode first (layer.train())`);
+    const upstream = checkUpstream(name, this, grads, saved.T, saved.B);
+    return yield* backwardCalls(this.stack(), saved, upstream);
+  }
+
+  private stack(): Stack {
+    return {
+      cell: this.cell, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
+      numDirections: this.numDirections, batchFirst: this.batchFirst, dtype: this.dtype, dropout: this.dropout,
+      training: this.training, params: this.directionParams, workspace: this.workspace,
+      dropoutMask: (n) => this.dropoutMask(n),
+    };
+  }
+
+  private runSync<R>(steps: Generator<KernelCall, R, void>): R {
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      const call = r.value;
+      if (call.op === 'forward') this.backend.recurrentForward(this.cell, call.args);
+      else this.backend.recurrentBackward(this.cell, call.args);
+    }
   }
 
   private async runAsync<R>(start: () => Generator<KernelCall, R, void>): Promise<R> {
@@ -228,143 +242,6 @@ export abstract class RecurrentLayer extends Module {
     if (this.busy) {
       throw new LayerBusyError(`${this.constructor.name}: an async forward/backward is still running on this layer; await it before the next call`);
     }
-  }
-
-  private checkInputs(x: Tensor, h0: Tensor | null, c0: Tensor | null): { T: number; B: number } {
-    const name = this.constructor.name;
-    const shape = checkTensor(`${name}.forward(x)`, x, 3);
-    const [T, B] = this.batchFirst ? [shape[1], shape[0]] : [shape[0], shape[1]];
-    const layout = this.batchFirst ? '[B, T, inputSize]' : '[T, B, inputSize]';
-    if (shape[2] !== this.inputSize) {
-      throw new RangeError(`${name}.forward(x): expected shape ${layout} with inputSize ${this.inputSize}, received [${shape.join(', ')}]`);
-    }
-    if (T === 0) throw new RangeError(`${name}.forward(x): expected at least one time step, received an empty sequence (shape [${shape.join(', ')}])`);
-    if (B === 0) throw new RangeError(`${name}.forward(x): expected a batch of at least 1, received shape [${shape.join(', ')}]`);
-    if (dtypeOf(x.data) !== this.dtype) {
-      throw new TypeError(`${name}.forward(x): expected ${this.dtype === 'float32' ? 'a Float32Array' : 'a Float64Array'} (the layer's dtype), received ${describe(x.data)}`);
-    }
-    const stateShape = [this.numLayers * this.numDirections, B, this.hiddenSize];
-    for (const [label, s] of [['h0', h0], ['c0', c0]] as const) {
-      if (!s) continue;
-      checkTensor(`${name}.forward(${label})`, s, stateShape);
-      if (dtypeOf(s.data) !== this.dtype) throw new TypeError(`${name}.forward(${label}): expected ${this.dtype} data, received ${describe(s.data)}`);
-    }
-    if (c0 && this.cell !== 'lstm') throw new TypeError(`${name}.forward(c0): only LSTM has a cell state, received a c0 tensor`);
-    return { T, B };
-  }
-
-  private *forwardCalls(x: Tensor, h0: Tensor | null, c0: Tensor | null): Generator<KernelCall, RecurrentOutput, void> {
-    const { T, B } = this.checkInputs(x, h0, c0);
-    const H = this.hiddenSize;
-    const D = this.numDirections;
-    const L = this.numLayers;
-    const isLstm = this.cell === 'lstm';
-    const train = this.training;
-    const hN = zeros([L * D, B, H], this.dtype);
-    const cN = isLstm ? zeros([L * D, B, H], this.dtype) : null;
-    const saved: SavedForward = { T, B, inputs: [], masks: [], ys: [], caches: [], h0s: [], c0s: [] };
-    let input: FloatArray = this.batchFirst ? swapLeadingDims(x.data, B, T, this.inputSize) : x.data.slice();
-    for (let k = 0; k < L; k++) {
-      const inK = k === 0 ? this.inputSize : D * H;
-      let mask: FloatArray | null = null;
-      if (k > 0 && train && this.dropout > 0) {
-        mask = this.dropoutMask(input.length);
-        // A new array: the previous layer's output is still needed, unmasked, by its own backward.
-        const masked = allocate(this.dtype, input.length);
-        for (let i = 0; i < input.length; i++) masked[i] = input[i] * mask[i];
-        input = masked;
-      }
-      saved.inputs.push(input);
-      saved.masks.push(mask);
-      const layerOut = D === 1 ? null : allocate(this.dtype, T * B * D * H);
-      let y: FloatArray = input;
-      for (let d = 0; d < D; d++) {
-        const s = k * D + d;
-        const p = this.directionParams[s];
-        y = allocate(this.dtype, T * B * H);
-        const cache = train && cacheSize(this.cell, T, B, H) > 0 ? allocate(this.dtype, cacheSize(this.cell, T, B, H)) : null;
-        const h0s = h0 ? h0.data.subarray(s * B * H, (s + 1) * B * H) : null;
-        const c0s = c0 ? c0.data.subarray(s * B * H, (s + 1) * B * H) : null;
-        yield {
-          op: 'forward',
-          args: {
-            T, B, I: inK, H, reverse: d === 1,
-            y, hN: hN.data.subarray(s * B * H, (s + 1) * B * H), cN: cN ? cN.data.subarray(s * B * H, (s + 1) * B * H) : null, cache,
-            x: input, h0: h0s, c0: c0s,
-            weightIh: p.weightIh.value.data, weightHh: p.weightHh.value.data,
-            biasIh: p.biasIh?.value.data ?? null, biasHh: p.biasHh?.value.data ?? null,
-          },
-        };
-        saved.ys.push(y);
-        saved.caches.push(cache);
-        // Copies, so a caller reusing its h0 buffer cannot change what backward sees.
-        saved.h0s.push(h0s ? h0s.slice() : null);
-        saved.c0s.push(c0s ? c0s.slice() : null);
-        if (layerOut) writeColumnBlock(layerOut, y, T * B, H, D, d);
-      }
-      input = layerOut ?? y;
-    }
-    this.saved = train ? saved : null;
-    const outData = this.batchFirst ? swapLeadingDims(input, T, B, D * H) : input === saved.ys[saved.ys.length - 1] ? input.slice() : input;
-    const output = { data: outData, shape: this.batchFirst ? [B, T, D * H] : [T, B, D * H] };
-    return cN ? { output, hN, cN } : { output, hN };
-  }
-
-  private *backwardCalls(grads: RecurrentGradients): Generator<KernelCall, RecurrentInputGradients, void> {
-    const name = this.constructor.name;
-    const saved = this.saved;
-    if (!saved) throw new Error(`${name}.backward: call forward in training mode first (layer.train())`);
-    if (typeof grads !== 'object' || grads === null) throw new TypeError(`${name}.backward(grads): expected { dOutput?, dhN?, dcN? }, received ${describe(grads)}`);
-    const { T, B } = saved;
-    const H = this.hiddenSize;
-    const D = this.numDirections;
-    const L = this.numLayers;
-    const outShape = this.batchFirst ? [B, T, D * H] : [T, B, D * H];
-    const stateShape = [L * D, B, H];
-    const { dOutput, dhN, dcN } = grads;
-    for (const [label, g, shape] of [['dOutput', dOutput, outShape], ['dhN', dhN, stateShape], ['dcN', dcN, stateShape]] as const) {
-      if (!g) continue;
-      checkTensor(`${name}.backward(${label})`, g, shape);
-      if (dtypeOf(g.data) !== this.dtype) throw new TypeError(`${name}.backward(${label}): expected ${this.dtype} data, received ${describe(g.data)}`);
-    }
-    if (dcN && this.cell !== 'lstm') throw new TypeError(`${name}.backward(dcN): only LSTM has a cell state, received a dcN tensor`);
-    const isLstm = this.cell === 'lstm';
-    const dh0 = zeros(stateShape, this.dtype);
-    const dc0 = isLstm ? zeros(stateShape, this.dtype) : null;
-    let dY: FloatArray | null = dOutput ? (this.batchFirst ? swapLeadingDims(dOutput.data, B, T, D * H) : dOutput.data) : null;
-    let dX: FloatArray = allocate(this.dtype, 0);
-    for (let k = L - 1; k >= 0; k--) {
-      const inK = k === 0 ? this.inputSize : D * H;
-      dX = allocate(this.dtype, T * B * inK);
-      for (let d = 0; d < D; d++) {
-        const s = k * D + d;
-        const p = this.directionParams[s];
-        const dy = dY && D > 1 ? readColumnBlock(dY, T * B, H, D, d) : dY;
-        const dx = D === 1 ? dX : allocate(this.dtype, T * B * inK);
-        yield {
-          op: 'backward',
-          args: {
-            T, B, I: inK, H, reverse: d === 1,
-            dx, dh0: dh0.data.subarray(s * B * H, (s + 1) * B * H), dc0: dc0 ? dc0.data.subarray(s * B * H, (s + 1) * B * H) : null,
-            dWeightIh: p.weightIh.grad.data, dWeightHh: p.weightHh.grad.data,
-            dBiasIh: p.biasIh?.grad.data ?? null, dBiasHh: p.biasHh?.grad.data ?? null,
-            dy,
-            dhN: dhN ? dhN.data.subarray(s * B * H, (s + 1) * B * H) : null,
-            dcN: dcN ? dcN.data.subarray(s * B * H, (s + 1) * B * H) : null,
-            x: saved.inputs[k], h0: saved.h0s[s], c0: saved.c0s[s],
-            weightIh: p.weightIh.value.data, weightHh: p.weightHh.value.data,
-            y: saved.ys[s], cache: saved.caches[s],
-          },
-        };
-        if (D > 1) for (let i = 0; i < dX.length; i++) dX[i] += dx[i];
-      }
-      const mask = saved.masks[k];
-      if (mask) for (let i = 0; i < dX.length; i++) dX[i] *= mask[i];
-      dY = dX;
-    }
-    const dInputData = this.batchFirst ? swapLeadingDims(dX, T, B, this.inputSize) : dX;
-    const dInput = { data: dInputData, shape: this.batchFirst ? [B, T, this.inputSize] : [T, B, this.inputSize] };
-    return dc0 ? { dInput, dh0, dc0 } : { dInput, dh0 };
   }
 
   private dropoutMask(n: number): FloatArray {

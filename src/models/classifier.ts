@@ -10,7 +10,7 @@ import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
 import { createRecurrentLayer } from '../layers/factory.js';
-import { LayerBusyError, type RecurrentLayer } from '../layers/recurrent.js';
+import { LayerBusyError, type RecurrentGradients, type RecurrentLayer, type RecurrentOutput } from '../layers/recurrent.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { crossEntropy, softmax } from '../train/losses.js';
 import { clipGradNorm } from '../train/clip.js';
@@ -85,18 +85,21 @@ export class SequenceClassifier extends Module {
     return { embedding: this.embedding, rnn: this.rnn, head: this.head };
   }
 
-  /** ids [B, T] (right-padded), lengths [B] (default: all T) → logits [B, numClasses]. */
+  /**
+   * ids [B, T] (right-padded), lengths [B] (default: all T) → logits [B, numClasses]. The recurrent layer
+   * runs on packed sequences (lengths), so an example's logits do not depend on how much it was padded.
+   */
   forward(ids: IdTensor, lengths?: ArrayLike<number>): Tensor {
     this.checkIdle();
     const checkedLengths = this.checkLengths(ids, lengths);
     const x = this.embedding.forward(ids);
-    return this.finishForward(this.rnn.forward(x).output, checkedLengths);
+    return this.finishForward(this.rnn.forward({ ...x, lengths: checkedLengths }), checkedLengths);
   }
 
   /** Backpropagates dLogits [B, numClasses] through the whole model, accumulating every gradient. */
   backward(dLogits: Tensor): void {
     this.checkIdle();
-    this.embedding.backward(this.rnn.backward({ dOutput: this.startBackward(dLogits) }).dInput);
+    this.embedding.backward(this.rnn.backward(this.startBackward(dLogits)).dInput);
   }
 
   /**
@@ -119,11 +122,11 @@ export class SequenceClassifier extends Module {
     this.busy = true;
     try {
       optimizer.zeroGrad();
-      const x = this.embedding.forward(ids);
       const checkedLengths = this.checkLengths(ids, lengths);
-      const logits = this.finishForward((await this.rnn.forwardAsync(x)).output, checkedLengths);
+      const x = this.embedding.forward(ids);
+      const logits = this.finishForward(await this.rnn.forwardAsync({ ...x, lengths: checkedLengths }), checkedLengths);
       const { loss, grad } = crossEntropy(logits, targets);
-      const { dInput } = await this.rnn.backwardAsync({ dOutput: this.startBackward(grad) });
+      const { dInput } = await this.rnn.backwardAsync(this.startBackward(grad));
       this.embedding.backward(dInput);
       return this.finishStep(loss, optimizer, clipNorm);
     } finally {
@@ -142,13 +145,13 @@ export class SequenceClassifier extends Module {
     }
   }
 
-  private finishForward(output: Tensor, lengths: Int32Array): Tensor {
-    const { pooled, state } = poolForward(this.pooling, output, lengths, this.rnn.numDirections);
+  private finishForward(rnnOut: RecurrentOutput, lengths: Int32Array): Tensor {
+    const { pooled, state } = poolForward(this.pooling, rnnOut, lengths, this.rnn.numDirections);
     this.pool = this.training ? state : null;
     return this.head.forward(pooled);
   }
 
-  private startBackward(dLogits: Tensor): Tensor {
+  private startBackward(dLogits: Tensor): RecurrentGradients {
     if (!this.pool) throw new Error('SequenceClassifier.backward: call forward in training mode first');
     return poolBackward(this.pool, this.head.backward(dLogits).data);
   }

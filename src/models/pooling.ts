@@ -1,16 +1,18 @@
 /**
- * Turning a sequence of hidden states into one vector per example (the "many → one" step), honouring each
- * example's true length so padding never leaks into the result.
+ * Turning a sequence of hidden states into one vector per example (the "many → one" step). The recurrent
+ * layer ran on packed sequences (x.lengths), so padding never reaches any of these:
  *
- *   'last': h at the last real step (t = length − 1) of the forward direction; for a bidirectional layer
- *           the reverse direction's final state (t = 0) — exact only when the batch has no right padding
- *           in the reverse direction's path, i.e. all lengths equal T. Use 'mean' or 'max' otherwise.
- *   'mean': average over t < length.   'max': element-wise maximum over t < length.
+ *   'last': the last layer's final states hN — the forward direction's state after step length − 1 and, for
+ *           a bidirectional layer, the reverse direction's state after its last step (t = 0), so both
+ *           have read the whole example. Exact for every length; backpropagated through dhN.
+ *   'mean': the output averaged over t < length.   'max': its element-wise maximum over t < length.
  *
- * output [B, T, F] (F = D·H), lengths [B] → pooled [B, F].
+ * output [B, T, F] (F = D·H, batch-first), hN [L·D, B, H], lengths [B] → pooled [B, F], laid out like an
+ * output row: [forward direction | reverse direction].
  */
 import type { FloatArray, Tensor } from '../tensor.js';
-import { allocate, dtypeOf } from '../tensor.js';
+import { allocate, dtypeOf, zeros } from '../tensor.js';
+import type { RecurrentGradients, RecurrentOutput } from '../layers/recurrent.js';
 
 export type Pooling = 'last' | 'mean' | 'max';
 
@@ -19,33 +21,37 @@ export interface PoolState {
   B: number;
   T: number;
   F: number;
+  /** directions and layers of the recurrent stack (hN has L·D rows of [B, H]) */
   D: number;
+  L: number;
   lengths: Int32Array;
   /** for 'max': the time index each pooled value came from */
   argmax: Int32Array | null;
 }
 
-export function poolForward(kind: Pooling, output: Tensor, lengths: Int32Array, D: number): { pooled: Tensor; state: PoolState } {
-  const [B, T, F] = output.shape;
+export function poolForward(kind: Pooling, rnn: RecurrentOutput, lengths: Int32Array, D: number): { pooled: Tensor; state: PoolState } {
+  const [B, T, F] = rnn.output.shape;
   const H = F / D;
-  const out = allocate(dtypeOf(output.data), B * F);
-  const y = output.data;
+  const L = rnn.hN.shape[0] / D;
+  const out = allocate(dtypeOf(rnn.output.data), B * F);
+  const y = rnn.output.data;
   const argmax = kind === 'max' ? new Int32Array(B * F) : null;
   for (let b = 0; b < B; b++) {
     const len = lengths[b];
-    const row = (t: number): number => (b * T + t) * F;
     if (kind === 'last') {
-      out.set(y.subarray(row(len - 1), row(len - 1) + H), b * F);
-      if (D === 2) out.set(y.subarray(row(0) + H, row(0) + 2 * H), b * F + H);
+      for (let d = 0; d < D; d++) {
+        const from = (((L - 1) * D + d) * B + b) * H;
+        out.set(rnn.hN.data.subarray(from, from + H), b * F + d * H);
+      }
     } else if (kind === 'mean') {
-      for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) out[b * F + f] += y[row(t) + f];
+      for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) out[b * F + f] += y[(b * T + t) * F + f];
       for (let f = 0; f < F; f++) out[b * F + f] /= len;
     } else {
       for (let f = 0; f < F; f++) {
         let best = -Infinity;
         let at = 0;
         for (let t = 0; t < len; t++) {
-          const v = y[row(t) + f];
+          const v = y[(b * T + t) * F + f];
           if (v > best) { best = v; at = t; }
         }
         out[b * F + f] = best;
@@ -53,25 +59,30 @@ export function poolForward(kind: Pooling, output: Tensor, lengths: Int32Array, 
       }
     }
   }
-  return { pooled: { data: out, shape: [B, F] }, state: { kind, B, T, F, D, lengths, argmax } };
+  return { pooled: { data: out, shape: [B, F] }, state: { kind, B, T, F, D, L, lengths, argmax } };
 }
 
-/** dPooled [B, F] → dOutput [B, T, F]. */
-export function poolBackward(state: PoolState, dPooled: FloatArray): Tensor {
-  const { kind, B, T, F, D, lengths, argmax } = state;
+/** dPooled [B, F] → the recurrent layer's upstream gradients: dhN for 'last', dOutput [B, T, F] otherwise. */
+export function poolBackward(state: PoolState, dPooled: FloatArray): RecurrentGradients {
+  const { kind, B, T, F, D, L, lengths, argmax } = state;
   const H = F / D;
-  const d = allocate(dtypeOf(dPooled), B * T * F);
+  const dtype = dtypeOf(dPooled);
+  if (kind === 'last') {
+    const dhN = zeros([L * D, B, H], dtype);
+    for (let b = 0; b < B; b++) {
+      for (let d = 0; d < D; d++) dhN.data.set(dPooled.subarray(b * F + d * H, b * F + (d + 1) * H), (((L - 1) * D + d) * B + b) * H);
+    }
+    return { dhN };
+  }
+  const d = allocate(dtype, B * T * F);
   for (let b = 0; b < B; b++) {
     const len = lengths[b];
-    const row = (t: number): number => (b * T + t) * F;
-    if (kind === 'last') {
-      for (let f = 0; f < H; f++) d[row(len - 1) + f] += dPooled[b * F + f];
-      if (D === 2) for (let f = 0; f < H; f++) d[row(0) + H + f] += dPooled[b * F + H + f];
-    } else if (kind === 'mean') {
-      for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) d[row(t) + f] += dPooled[b * F + f] / len;
+    const row = b * T * F;
+    if (kind === 'mean') {
+      for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) d[row + t * F + f] += dPooled[b * F + f] / len;
     } else {
-      for (let f = 0; f < F; f++) d[row(argmax![b * F + f]) + f] += dPooled[b * F + f];
+      for (let f = 0; f < F; f++) d[row + argmax![b * F + f] * F + f] += dPooled[b * F + f];
     }
   }
-  return { data: d, shape: [B, T, F] };
+  return { dOutput: { data: d, shape: [B, T, F] } };
 }

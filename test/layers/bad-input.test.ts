@@ -58,6 +58,26 @@ describe('RNN.forward / backward inputs', () => {
     expectError(() => rnn().forward(null as unknown as ReturnType<typeof zeros>), TypeError, 'forward(x)', 'Tensor', 'null');
     expectError(() => rnn().forward(zeros([1, 1, 3]), null, zeros([1, 1, 2])), TypeError, 'c0', 'LSTM');
   });
+  it('rejects bad x.lengths, naming lengths[i], what was expected and what arrived', () => {
+    const x = (lengths: unknown): ReturnType<typeof zeros> & { lengths?: number[] } => ({ ...zeros([2, 4, 3]), lengths: lengths as number[] });
+    expectError(() => rnn().forward(x([4])), RangeError, 'forward(x.lengths)', 'expected 2 lengths', 'B = 2', 'Array of length 1');
+    expectError(() => rnn().forward(x(Int32Array.from([1, 2, 3]))), RangeError, 'x.lengths', '2 lengths', 'Int32Array of length 3');
+    expectError(() => rnn().forward(x([4, 5])), RangeError, 'forward(x.lengths[1])', 'in [1, 4]', 'received 5');
+    expectError(() => rnn().forward(x([0, 2])), RangeError, 'x.lengths[0]', 'in [1, 4]', 'received 0');
+    expectError(() => rnn().forward(x([2, 2.5])), RangeError, 'x.lengths[1]', 'integer', '2.5');
+    expectError(() => rnn().forward(x([2, NaN])), RangeError, 'x.lengths[1]', 'NaN');
+    expectError(() => rnn().forward(x([2, '3'])), TypeError, 'x.lengths[1]', 'integer', '"3"');
+    expectError(() => rnn().forward(x([2, undefined])), TypeError, 'x.lengths[1]', 'undefined');
+    expectError(() => rnn().forward(x(new Float64Array([1, 2]))), TypeError, 'x.lengths', 'Int32Array or an array', 'Float64Array');
+    expectError(() => rnn().forward(x('12')), TypeError, 'x.lengths', 'Int32Array or an array', '"12"');
+    expectError(() => rnn().forward(x({ 0: 1, 1: 2, length: 2 })), TypeError, 'x.lengths', 'an object');
+    // Time-major: T is the first dimension, so the range follows it.
+    const tm = new RNN({ inputSize: 3, hiddenSize: 2, batchFirst: false, seed: 1, backend: 'reference' });
+    expectError(() => tm.forward({ ...zeros([4, 2, 3]), lengths: [4, 5] }), RangeError, 'x.lengths[1]', 'in [1, 4]', '5');
+    // null / undefined mean "no lengths".
+    expect(() => rnn().forward(x(null))).not.toThrow();
+    expect(() => rnn().forward(x(undefined))).not.toThrow();
+  });
   it('rejects backward before forward, and wrong gradient shapes', () => {
     expect(() => rnn().backward({ dOutput: zeros([1, 1, 2]) })).toThrow(/forward in training mode/);
     const layer = rnn();

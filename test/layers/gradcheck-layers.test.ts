@@ -1,4 +1,5 @@
-// Float64 central-difference gradient checks of every parameter and input gradient of Embedding, RNN and Linear.
+// Float64 central-difference gradient checks of every parameter and input gradient of Embedding, RNN (also
+// ragged, with x.lengths, batch-first and time-major) and Linear.
 import { describe, expect, it } from 'vitest';
 import { RNN } from '../../src/layers/rnn.js';
 import { Linear } from '../../src/layers/linear.js';
@@ -10,22 +11,27 @@ import { dot, numericGradient, randomTensor, relativeError } from '../helpers/gr
 const TOL = 1e-6;
 
 describe('gradient check: RNN (float64)', () => {
-  const configs: { nonlinearity: 'tanh' | 'relu'; numLayers: number; bidirectional: boolean; B: number; T: number }[] = [];
+  const configs: { nonlinearity: 'tanh' | 'relu'; numLayers: number; bidirectional: boolean; B: number; T: number; lengths?: number[]; batchFirst?: boolean }[] = [];
   for (const nonlinearity of ['tanh', 'relu'] as const)
     for (const numLayers of [1, 2])
       for (const bidirectional of [false, true])
         for (const B of [1, 3])
           for (const T of [1, 3]) configs.push({ nonlinearity, numLayers, bidirectional, B, T });
 
-  it.each(configs)('%o', ({ nonlinearity, numLayers, bidirectional, B, T }) => {
+  for (const nonlinearity of ['tanh', 'relu'] as const)
+    for (const numLayers of [1, 2])
+      for (const bidirectional of [false, true])
+        for (const batchFirst of [true, false]) configs.push({ nonlinearity, numLayers, bidirectional, B: 3, T: 4, lengths: [2, 4, 1], batchFirst });
+
+  it.each(configs)('%o', ({ nonlinearity, numLayers, bidirectional, B, T, lengths, batchFirst = true }) => {
     const rng = new Rng(B * 100 + T * 10 + numLayers + (bidirectional ? 5 : 0));
     const I = 2;
     const H = 3;
     const D = bidirectional ? 2 : 1;
-    const rnn = new RNN({ inputSize: I, hiddenSize: H, numLayers, bidirectional, nonlinearity, dtype: 'float64', seed: 7, backend: 'reference' });
-    const x = randomTensor(rng, [B, T, I]);
+    const rnn = new RNN({ inputSize: I, hiddenSize: H, numLayers, bidirectional, nonlinearity, batchFirst, dtype: 'float64', seed: 7, backend: 'reference' });
+    const x = { ...randomTensor(rng, batchFirst ? [B, T, I] : [T, B, I]), lengths };
     const h0 = randomTensor(rng, [numLayers * D, B, H]);
-    const dOut = randomTensor(rng, [B, T, D * H]);
+    const dOut = randomTensor(rng, batchFirst ? [B, T, D * H] : [T, B, D * H]);
     const dhN = randomTensor(rng, [numLayers * D, B, H]);
     const loss = (): number => {
       const { output, hN } = rnn.forward(x, h0);

@@ -1,5 +1,6 @@
 // Float64 central-difference gradient checks of every parameter, dInput, dh0 and dc0 of LSTM and GRU
-// (reference engine), plus dropout between layers: identity in eval mode, seeded in training mode.
+// (reference engine; full and ragged batches, with x.lengths, batch-first and time-major), plus dropout
+// between layers: identity in eval mode, seeded in training mode, backpropagated through its mask.
 import { describe, expect, it } from 'vitest';
 import { LSTM } from '../../src/layers/lstm.js';
 import { GRU } from '../../src/layers/gru.js';
@@ -26,20 +27,23 @@ interface Config {
   B: number;
   T: number;
   bias: boolean;
+  /** ragged batch (x.lengths), and the layout it is checked in */
+  lengths?: number[];
+  batchFirst?: boolean;
 }
 
 /** Every analytic gradient of the layer against central differences of loss = Σ out·dOut + Σ hN·dhN (+ Σ cN·dcN). */
-function check({ cell, numLayers, bidirectional, B, T, bias }: Config): void {
+function check({ cell, numLayers, bidirectional, B, T, bias, lengths, batchFirst = true }: Config): void {
   const rng = new Rng(B * 100 + T * 10 + numLayers + (bidirectional ? 5 : 0) + (cell === 'gru' ? 1000 : 0));
   const D = bidirectional ? 2 : 1;
-  const layer = build(cell, { numLayers, bidirectional, bias, dtype: 'float64', seed: 7 });
+  const layer = build(cell, { numLayers, bidirectional, bias, batchFirst, dtype: 'float64', seed: 7 });
   // Larger weights than the default init so gates leave their linear region and saturate a little.
   for (const p of layer.parameters()) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] *= 2;
   const lstm = cell === 'lstm';
-  const x = randomTensor(rng, [B, T, I]);
+  const x = { ...randomTensor(rng, batchFirst ? [B, T, I] : [T, B, I]), lengths };
   const h0 = randomTensor(rng, [numLayers * D, B, H]);
   const c0 = lstm ? randomTensor(rng, [numLayers * D, B, H]) : null;
-  const dOut = randomTensor(rng, [B, T, D * H]);
+  const dOut = randomTensor(rng, batchFirst ? [B, T, D * H] : [T, B, D * H]);
   const dhN = randomTensor(rng, [numLayers * D, B, H]);
   const dcN = lstm ? randomTensor(rng, [numLayers * D, B, H]) : null;
   const loss = (): number => {
@@ -74,6 +78,12 @@ describe.each(['lstm', 'gru'] as const)('gradient check: %s (float64)', (cell) =
         for (const T of [1, 3]) configs.push({ cell, numLayers, bidirectional, B, T, bias: true });
 
   it.each(configs)('%o', (c) => check(c));
+
+  const ragged: Config[] = [];
+  for (const numLayers of [1, 2])
+    for (const bidirectional of [false, true])
+      for (const batchFirst of [true, false]) ragged.push({ cell, numLayers, bidirectional, B: 3, T: 4, bias: true, lengths: [4, 1, 3], batchFirst });
+  it.each(ragged)('with lengths %o', (c) => check(c));
 
   it.each([
     { cell, numLayers: 1, bidirectional: false, B: 2, T: 3, bias: false },
@@ -168,16 +178,16 @@ describe.each(['lstm', 'gru'] as const)('dropout between layers: %s', (cell) => 
     expect(relativeError(ya.output.data, evalOut.data)).toBeGreaterThan(1e-3);
   });
 
-  it('backpropagates through the same mask the forward used', () => {
-    const layer = build(cell, { numLayers: 2, dropout: 0.4, dtype: 'float64', seed: 9 });
-    const xs = randomTensor(new Rng(33), [2, 3, I]);
-    const w = randomTensor(new Rng(34), [2, 3, H]);
+  it.each([{ lengths: undefined }, { lengths: [1, 3] }])('backpropagates through the same mask the forward used (%o)', ({ lengths }) => {
+    const layer = build(cell, { numLayers: 2, bidirectional: true, dropout: 0.4, dtype: 'float64', seed: 9 });
+    const xs = { ...randomTensor(new Rng(33), [2, 3, I]), lengths };
+    const w = randomTensor(new Rng(34), [2, 3, 2 * H]);
     layer.forward(xs);
     const { dInput } = layer.backward({ dOutput: w });
     // Rebuild a layer with the same seed and freeze its first forward's masks by replaying the draw order:
     // each numeric probe reseeds, so every forward sees the masks the analytic pass saw.
     const probe = (): number => {
-      const twin = build(cell, { numLayers: 2, dropout: 0.4, dtype: 'float64', seed: 9 });
+      const twin = build(cell, { numLayers: 2, bidirectional: true, dropout: 0.4, dtype: 'float64', seed: 9 });
       return dot(twin.forward(xs).output, w);
     };
     expect(relativeError(dInput.data, numericGradient(probe, xs.data as Float64Array))).toBeLessThanOrEqual(TOL);

@@ -1,4 +1,5 @@
-// The many-to-one classifier: exact gradients through embedding, RNN, pooling and head; it learns; async is guarded.
+// The many-to-one classifier: exact gradients through embedding, RNN, pooling and head; padding never changes
+// an example's logits or gradients (every pooling, bidirectional 'last' included); it learns; async is guarded.
 import { describe, expect, it } from 'vitest';
 import { SequenceClassifier } from '../../src/models/classifier.js';
 import { crossEntropy } from '../../src/train/losses.js';
@@ -15,6 +16,10 @@ describe('SequenceClassifier', () => {
     { pooling: 'max' as const, bidirectional: true, cell: 'rnn' as const },
     { pooling: 'last' as const, bidirectional: false, cell: 'lstm' as const },
     { pooling: 'mean' as const, bidirectional: true, cell: 'gru' as const },
+    { pooling: 'last' as const, bidirectional: true, cell: 'rnn' as const },
+    { pooling: 'last' as const, bidirectional: true, cell: 'lstm' as const },
+    { pooling: 'last' as const, bidirectional: true, cell: 'gru' as const },
+    { pooling: 'max' as const, bidirectional: true, cell: 'lstm' as const },
   ])('has exact float64 gradients with padding (%o)', ({ pooling, bidirectional, cell }) => {
     const model = new SequenceClassifier({
       vocabSize: 7, embeddingDim: 3, hiddenSize: 4, numClasses: 3, numLayers: 2, bidirectional, pooling, paddingIdx: 0, cell,
@@ -33,15 +38,42 @@ describe('SequenceClassifier', () => {
     }
   });
 
-  it('padding does not change the prediction for an example (last and mean pooling)', () => {
-    for (const pooling of ['last', 'mean'] as const) {
-      const model = new SequenceClassifier({ vocabSize: 9, embeddingDim: 3, hiddenSize: 5, numClasses: 2, pooling, paddingIdx: 0, seed: 2, backend: 'reference' });
-      model.eval();
-      const alone = model.forward(padSequences([[3, 4, 5]], 0).ids).data;
-      const { ids, lengths } = padSequences([[3, 4, 5], [1, 2, 3, 4, 5, 6, 7]], 0);
-      const padded = model.forward(ids, lengths).data;
-      expect(Array.from(padded.subarray(0, 2))).toEqual(Array.from(alone));
-    }
+  describe.each(['rnn', 'lstm', 'gru'] as const)('padding never changes an example\'s result (%s, 2 layers)', (cell) => {
+    const examples = [[3, 4, 5], [1, 2, 3, 4, 5, 6, 7], [6], [2, 8, 8, 1]];
+    const make = (pooling: 'last' | 'mean' | 'max', bidirectional: boolean): SequenceClassifier =>
+      new SequenceClassifier({ vocabSize: 9, embeddingDim: 3, hiddenSize: 5, numClasses: 3, numLayers: 2, bidirectional, pooling, cell, paddingIdx: 0, dtype: 'float64', seed: 2, backend: 'reference' });
+
+    it.each([
+      { pooling: 'last' as const, bidirectional: true },
+      { pooling: 'last' as const, bidirectional: false },
+      { pooling: 'mean' as const, bidirectional: true },
+      { pooling: 'max' as const, bidirectional: true },
+    ])('logits of a padded batch = each example run alone (%o)', ({ pooling, bidirectional }) => {
+      const model = make(pooling, bidirectional).eval();
+      const { ids, lengths } = padSequences(examples, 0);
+      const batch = Array.from(model.forward(ids, lengths).data);
+      const alone = examples.flatMap((e) => Array.from(model.forward(padSequences([e], 0).ids).data));
+      expect(relativeError(batch, alone)).toBeLessThanOrEqual(1e-12);
+      // What sits past a length is never read: junk tokens there change nothing either.
+      const junk = { data: Int32Array.from(ids.data, (v, i) => (i % ids.shape[1] < lengths[Math.floor(i / ids.shape[1])] ? v : 1 + (i % 8))), shape: ids.shape };
+      expect(Array.from(model.forward(junk, lengths).data)).toEqual(batch);
+    });
+
+    it('bidirectional + last: the batch gradient is the mean of the per-example gradients', () => {
+      const model = make('last', true);
+      const targets = [2, 0, 1, 1];
+      const { ids, lengths } = padSequences(examples, 0);
+      model.zeroGrad();
+      model.backward(crossEntropy(model.forward(ids, lengths), targets).grad);
+      const batch = model.gradients();
+      const mean = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, new Float64Array(v.data.length)]));
+      examples.forEach((e, b) => {
+        model.zeroGrad();
+        model.backward(crossEntropy(model.forward(padSequences([e], 0).ids), [targets[b]]).grad);
+        for (const [k, v] of Object.entries(model.gradients())) v.data.forEach((g, i) => (mean[k][i] += g / examples.length));
+      });
+      for (const [k, v] of Object.entries(batch)) expect(relativeError(v.data, mean[k]), k).toBeLessThanOrEqual(1e-10);
+    });
   });
 
   it('learns a toy task: is token 3 in the sequence?', () => {

@@ -1,23 +1,136 @@
 /**
- * Small helpers every reference kernel (rnn.ts, lstm.ts, gru.ts) shares.
+ * What every reference kernel (rnn.ts, lstm.ts, gru.ts) shares: the step plan, which turns the contract's
+ * layouts (batch-first or time-major rows, a direction's column block of y, ragged lengths) into row
+ * offsets, and the gradient tail common to all cells.
  *
- * Shapes: T steps, B batch, H hidden, G gates; buffers are time-major [T, B, ·] and row-major.
+ * The step plan lists every (step, sequence) pair that is computed, in processing order. Entry m is
+ * sequence b = batch[m] at processing step s: steps s = 0 … T−1 in order and, within a step, every b with
+ * lengths[b] > s in increasing b. Entries of step s are m ∈ [start[s], start[s+1]). Step 0 holds every
+ * sequence (lengths are ≥ 1), so entries 0 … B−1 are sequences 0 … B−1 at their first step. Sequence b at
+ * step s is at time t = reverse ? lengths[b]−1−s : s — so a reverse direction starts at each sequence's own
+ * last step, as PyTorch's packed sequences do. N = Σ lengths entries; padded steps have none, so they are
+ * never computed. For entry m:
+ *   xRow[m]      first float of x_t (and of dx_t): rowOf(batchFirst, T, B, t, b)·I
+ *   yRow[m]      first float of this direction's block of y_t (and of dy_t): row·yStride + yOffset
+ *   hRow[m]      first float of sequence b's row in a [B, H] array (h0, hN, the running state): b·H
+ *   prev[m]      the same sequence's entry one step earlier, −1 at step 0
+ *   prevYRow[m]  yRow[prev[m]], where h_{t−1} sits in y (−1 at step 0, where h_{t−1} is h0 or zeros)
+ * Kernels index their training cache and their per-call scratch by entry: row m of an [N, ·] array.
  */
+import type { RecurrentBackwardArgs, RecurrentSizes } from '../backend.js';
+import { lengthOf, rowOf } from '../backend.js';
 import type { FloatArray } from '../../tensor.js';
-import { matmulAddAtB } from './matmul.js';
+import { describe } from '../../errors.js';
+import { gatherMatmulAtB, scatterMatmulAB } from './matmul.js';
 
-/** Step order for a direction: forward 0…T−1, reverse T−1…0. */
-export function stepAt(i: number, T: number, reverse: boolean): number {
-  return reverse ? T - 1 - i : i;
+export interface StepPlan {
+  /** number of entries, Σ lengths */
+  N: number;
+  /** [T + 1]: entries of step s are [start[s], start[s+1]) */
+  start: Int32Array;
+  batch: Int32Array;
+  xRow: Int32Array;
+  yRow: Int32Array;
+  hRow: Int32Array;
+  prev: Int32Array;
+  prevYRow: Int32Array;
 }
 
-/** Adds a bias row to each of `rows` rows of width `n` starting at `off`. */
-export function addBiasRows(out: FloatArray, off: number, bias: FloatArray | null, rows: number, n: number): void {
-  if (!bias) return;
-  for (let r = 0; r < rows; r++) {
-    const o = off + r * n;
-    for (let j = 0; j < n; j++) out[o + j] += bias[j];
+const MAX_OFFSET = 2 ** 31 - 1;
+
+/** Checks what the plan relies on (lengths, the y block), then lists the entries. */
+export function stepPlan(cell: string, a: RecurrentSizes): StepPlan {
+  const { T, B, I, H, reverse, batchFirst, lengths, yStride, yOffset } = a;
+  checkLayout(cell, a);
+  let N = 0;
+  for (let b = 0; b < B; b++) N += lengthOf(lengths, T, b);
+  const plan: StepPlan = {
+    N,
+    start: new Int32Array(T + 1),
+    batch: new Int32Array(N),
+    xRow: new Int32Array(N),
+    yRow: new Int32Array(N),
+    hRow: new Int32Array(N),
+    prev: new Int32Array(N),
+    prevYRow: new Int32Array(N),
+  };
+  const latest = new Int32Array(B).fill(-1); // each sequence's most recent entry
+  let m = 0;
+  for (let s = 0; s < T; s++) {
+    plan.start[s] = m;
+    for (let b = 0; b < B; b++) {
+      const len = lengthOf(lengths, T, b);
+      if (s >= len) continue;
+      const row = rowOf(batchFirst, T, B, reverse ? len - 1 - s : s, b);
+      plan.batch[m] = b;
+      plan.xRow[m] = row * I;
+      plan.yRow[m] = row * yStride + yOffset;
+      plan.hRow[m] = b * H;
+      plan.prev[m] = latest[b];
+      plan.prevYRow[m] = latest[b] >= 0 ? plan.yRow[latest[b]] : -1;
+      latest[b] = m;
+      m++;
+    }
   }
+  plan.start[T] = m;
+  return plan;
+}
+
+function checkLayout(cell: string, a: RecurrentSizes): void {
+  const { T, B, I, H, lengths, yStride, yOffset } = a;
+  if (!Number.isInteger(yStride) || yStride < H) {
+    throw new RangeError(`${cell}: expected yStride an integer >= H = ${H}, received ${yStride}`);
+  }
+  if (!Number.isInteger(yOffset) || yOffset < 0 || yOffset > yStride - H) {
+    throw new RangeError(`${cell}: expected yOffset an integer in [0, yStride − H] = [0, ${yStride - H}], received ${yOffset}`);
+  }
+  if (T * B * Math.max(I, yStride) > MAX_OFFSET) {
+    throw new RangeError(`${cell}: the reference engine addresses at most 2^31 − 1 floats per array, received T·B·max(I, yStride) = ${T * B * Math.max(I, yStride)}`);
+  }
+  if (lengths === null) return;
+  if (!(lengths instanceof Int32Array)) throw new TypeError(`${cell}: expected lengths an Int32Array or null, received ${describe(lengths)}`);
+  if (lengths.length !== B) throw new RangeError(`${cell}: expected B = ${B} lengths, received ${describe(lengths)}`);
+  for (let b = 0; b < B; b++) {
+    if (lengths[b] < 1 || lengths[b] > T) throw new RangeError(`${cell}: expected lengths[${b}] in [1, T] = [1, ${T}], received ${lengths[b]}`);
+  }
+}
+
+/** Zeros this direction's block of y at every padded step (t ≥ lengths[b]). */
+export function zeroPaddedSteps(y: FloatArray, a: RecurrentSizes): void {
+  const { T, B, H, batchFirst, lengths, yStride, yOffset } = a;
+  if (!lengths) return;
+  for (let b = 0; b < B; b++) {
+    for (let t = lengths[b]; t < T; t++) {
+      const o = rowOf(batchFirst, T, B, t, b) * yStride + yOffset;
+      y.fill(0, o, o + H);
+    }
+  }
+}
+
+/** The running state of every sequence [B, H] in y's type, starting from h0/c0 or zeros. */
+export function initialState(like: FloatArray, B: number, H: number, init: FloatArray | null): FloatArray {
+  const state = new (like.constructor as { new (n: number): FloatArray })(B * H);
+  if (init) state.set(init.subarray(0, B * H));
+  return state;
+}
+
+/** A [B, H] float64 gradient state, starting from the upstream gradient or zeros. */
+export function gradientState(B: number, H: number, upstream: FloatArray | null): Float64Array {
+  const state = new Float64Array(B * H);
+  if (upstream) state.set(upstream.subarray(0, B * H));
+  return state;
+}
+
+/** b_ih + b_hh as one row (either may be null: it then adds nothing). */
+export function biasRow(n: number, biasIh: FloatArray | null, biasHh: FloatArray | null): Float64Array {
+  const row = new Float64Array(n);
+  for (let j = 0; j < n; j++) row[j] = (biasIh ? biasIh[j] : 0) + (biasHh ? biasHh[j] : 0);
+  return row;
+}
+
+/** Sets the first `rows` rows of `out` (width row.length) to `row`. */
+export function fillRows(out: Float64Array, rows: number, row: Float64Array): void {
+  for (let r = 0; r < rows; r++) out.set(row, r * row.length);
 }
 
 /** The logistic function 1 / (1 + e^−v), written so that neither branch overflows. */
@@ -28,7 +141,7 @@ export function sigmoid(v: number): number {
 }
 
 /** db[j] += Σ_r d[r, j] over `rows` rows of width n (a bias gradient). No-op when db is null. */
-export function addColumnSums(db: FloatArray | null, d: FloatArray, rows: number, n: number): void {
+function addColumnSums(db: FloatArray | null, d: Float64Array, rows: number, n: number): void {
   if (!db) return;
   const sum = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
@@ -39,28 +152,37 @@ export function addColumnSums(db: FloatArray | null, d: FloatArray, rows: number
 }
 
 /**
- * dW_hh[G, H] += Σ_t dpre_tᵀ · h_{t−1}, with h_{t−1} the previous step's output in processing order, h0
- * for the first step (skipped when h0 is null: zeros contribute nothing). dpre is [T, B, G], y [T, B, H].
+ * The tail every cell's backward ends with, over all N entries at once. dgi and dgh [N, G] (G gate columns)
+ * are the gradients of the input-side pre-activations (x_t · W_ihᵀ + b_ih) and of the recurrent-side ones
+ * (h_{t−1} · W_hhᵀ + b_hh); RNN and LSTM pass the same array twice, GRU two (they differ in the n gate).
+ *   dx_t  += dgi_t · W_ih               dW_ih += Σ dgi_tᵀ · x_t          db_ih += Σ dgi_t
+ *   dW_hh += Σ dgh_tᵀ · h_{t−1}         db_hh += Σ dgh_t
+ * h_{t−1} is the previous step's y (entries of steps ≥ 1) or h0 (step 0, entries 0 … B−1; a null h0 is zeros
+ * and adds nothing).
  */
-export function addRecurrentWeightGrad(
-  dWeightHh: FloatArray, dpre: FloatArray, y: FloatArray, h0: FloatArray | null,
-  T: number, B: number, G: number, H: number, reverse: boolean,
-): void {
-  for (let i = 0; i < T; i++) {
-    const t = stepAt(i, T, reverse);
-    if (i === 0) {
-      if (h0) matmulAddAtB(dWeightHh, dpre, t * B * G, h0, 0, B, G, H);
-    } else {
-      matmulAddAtB(dWeightHh, dpre, t * B * G, y, stepAt(i - 1, T, reverse) * B * H, B, G, H);
-    }
-  }
+export function addWeightAndInputGradients(a: RecurrentBackwardArgs, plan: StepPlan, dgi: Float64Array, dgh: Float64Array, G: number): void {
+  const { T, I, H, x, y, h0, weightIh, dx, dWeightIh, dWeightHh, dBiasIh, dBiasHh } = a;
+  const { N } = plan;
+  const firstStep = plan.start[Math.min(1, T)]; // entries of step 0: B (0 when T = 0)
+  scatterMatmulAB(dx, plan.xRow, dgi, weightIh, 0, N, I, G);
+  gatherMatmulAtB(dWeightIh, dgi, x, plan.xRow, 0, N, G, I);
+  gatherMatmulAtB(dWeightHh, dgh.subarray(firstStep * G), y, plan.prevYRow, firstStep, N, G, H);
+  if (h0) gatherMatmulAtB(dWeightHh, dgh, h0, plan.hRow, 0, firstStep, G, H);
+  addColumnSums(dBiasIh, dgi, N, G);
+  addColumnSums(dBiasHh, dgh, N, G);
 }
 
-/** The training cache a backward needs: throws when the forward kept none (or too little). */
-export function keptCache(cell: string, cache: FloatArray | null, needed: number): FloatArray {
-  if (needed === 0) return cache ?? new Float64Array(0);
+/**
+ * The training cache, checked: a forward may run without one (null: nothing kept), a backward may not.
+ * `needed` is cacheSize(cell, T, B, H); entries use its first N rows.
+ */
+export function checkedCache(cell: string, call: 'forward', cache: FloatArray | null, needed: number): FloatArray | null;
+export function checkedCache(cell: string, call: 'backward', cache: FloatArray | null, needed: number): FloatArray;
+export function checkedCache(cell: string, call: 'forward' | 'backward', cache: FloatArray | null, needed: number): FloatArray | null {
+  if (!cache && (call === 'forward' || needed === 0)) return call === 'forward' ? null : new Float64Array(0);
   if (!cache || cache.length < needed) {
-    throw new RangeError(`${cell} backward: expected the forward's training cache of ${needed} floats, received ${cache ? `${cache.length} floats` : 'null'}`);
+    const hint = call === 'backward' && !cache ? ' (run the forward with a cache, in training mode)' : '';
+    throw new RangeError(`${cell} ${call}: expected a training cache of cacheSize = ${needed} floats${hint}, received ${cache ? `${cache.length} floats` : 'null'}`);
   }
   return cache;
 }

@@ -6,7 +6,7 @@
  *   matmulAddAB:   out[M, N] (+)= a[M, K] · b[K, N]      (dpre · W: gradients flowing to inputs)
  *   matmulAddAtB:  out[N, K] (+)= a[M, N]ᵀ · b[M, K]     (dpreᵀ · x: weight gradients)
  *
- * Offsets let callers address one time step inside a [T, B, ·] buffer without copying.
+ * Offsets let callers address a block inside a larger buffer without copying. (Linear uses these three.)
  */
 import type { FloatArray } from '../../tensor.js';
 
@@ -63,6 +63,74 @@ export function matmulAddAtB(
       const av = a[aOff + m * N + n];
       if (av === 0) continue;
       const br = bOff + m * K;
+      for (let k = 0; k < K; k++) row[k] += av * b[br + k];
+    }
+    const or = n * K;
+    for (let k = 0; k < K; k++) out[or + k] += row[k];
+  }
+}
+
+/*
+ * Gathered and scattered rows (the recurrent kernels). The kernels work on "entries" m ∈ [m0, m1) — one
+ * per sequence and step (common.ts, the step plan). One side of each product is a row of a caller's array
+ * at a listed offset (row[m], any layout); the other side is contiguous and indexed from m0 (a per-step
+ * scratch, or a subarray of an [N, ·] array starting at entry m0). Sums run in float64, stored once.
+ *
+ *   gatherMatmulABt:  out row m−m0 (N)  += (a's row at aRow[m], K) · w[N, K]ᵀ   (x_t · W_ihᵀ, h_{t−1} · W_hhᵀ)
+ *   scatterMatmulAB:  out's row at outRow[m] (N) += a row m−m0 (K) · w[K, N]      (dgates · W into dx, dh rows)
+ *   gatherMatmulAtB:  out[N, K] += Σ_m (a row m−m0, N)ᵀ · (b's row at bRow[m], K)  (weight gradients)
+ */
+
+/** out[(m−m0)·N + n] += Σ_k a[aRow[m] + k] · w[n·K + k]  for m ∈ [m0, m1). */
+export function gatherMatmulABt(
+  out: FloatArray, a: FloatArray, aRow: Int32Array, w: FloatArray,
+  m0: number, m1: number, N: number, K: number,
+): void {
+  for (let m = m0; m < m1; m++) {
+    const ar = aRow[m];
+    const or = (m - m0) * N;
+    for (let n = 0; n < N; n++) {
+      const wr = n * K;
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += a[ar + k] * w[wr + k];
+      out[or + n] += sum;
+    }
+  }
+}
+
+/** out[outRow[m] + n] += Σ_k a[(m−m0)·K + k] · w[k·N + n]  for m ∈ [m0, m1). */
+export function scatterMatmulAB(
+  out: FloatArray, outRow: Int32Array, a: FloatArray, w: FloatArray,
+  m0: number, m1: number, N: number, K: number,
+): void {
+  const row = new Float64Array(N);
+  for (let m = m0; m < m1; m++) {
+    row.fill(0);
+    const ar = (m - m0) * K;
+    for (let k = 0; k < K; k++) {
+      const av = a[ar + k];
+      if (av === 0) continue;
+      const wr = k * N;
+      for (let n = 0; n < N; n++) row[n] += av * w[wr + n];
+    }
+    const or = outRow[m];
+    for (let n = 0; n < N; n++) out[or + n] += row[n];
+  }
+}
+
+/** out[n·K + k] += Σ_{m ∈ [m0, m1)} a[(m−m0)·N + n] · b[bRow[m] + k]. */
+export function gatherMatmulAtB(
+  out: FloatArray, a: FloatArray, b: FloatArray, bRow: Int32Array,
+  m0: number, m1: number, N: number, K: number,
+): void {
+  if (m1 <= m0) return;
+  const row = new Float64Array(K);
+  for (let n = 0; n < N; n++) {
+    row.fill(0);
+    for (let m = m0; m < m1; m++) {
+      const av = a[(m - m0) * N + n];
+      if (av === 0) continue;
+      const br = bRow[m];
       for (let k = 0; k < K; k++) row[k] += av * b[br + k];
     }
     const or = n * K;
