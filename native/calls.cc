@@ -13,8 +13,9 @@ namespace {
 constexpr std::int64_t kMaxSize = (std::int64_t{1} << 53) - 1;
 
 // How long an array must be, in terms of the call's sizes (backend.ts).
-enum class Extent { X, Y, State, WeightIh, WeightHh, Bias, Cache };
-enum class Null { Never, Allowed, WhenEmpty };
+enum class Extent { X, Y, State, CellState, WeightIh, WeightHh, WeightHr, Bias, Cache };
+// WhenEmpty: may be null only when its length is 0. Projection: required with a projection (P < H), else null.
+enum class Null { Never, Allowed, WhenEmpty, Projection };
 
 template <class Args>
 struct Field {
@@ -42,8 +43,9 @@ const FF kForwardFields[] = {
     {"biasIh", Extent::Bias, kIn, Null::Allowed, false, nullptr, &ForwardArgs::b_ih},
     {"biasHh", Extent::Bias, kIn, Null::Allowed, false, nullptr, &ForwardArgs::b_hh},
     {"cache", Extent::Cache, kOut, Null::Allowed, false, &ForwardArgs::cache, nullptr},
-    {"cN", Extent::State, kOut, Null::Allowed, true, &ForwardArgs::cN, nullptr},
-    {"c0", Extent::State, kIn, Null::Allowed, true, nullptr, &ForwardArgs::c0},
+    {"cN", Extent::CellState, kOut, Null::Allowed, true, &ForwardArgs::cN, nullptr},
+    {"c0", Extent::CellState, kIn, Null::Allowed, true, nullptr, &ForwardArgs::c0},
+    {"weightHr", Extent::WeightHr, kIn, Null::Projection, true, nullptr, &ForwardArgs::w_hr},
 };
 
 const BF kBackwardFields[] = {
@@ -61,9 +63,11 @@ const BF kBackwardFields[] = {
     {"weightHh", Extent::WeightHh, kIn, Null::Never, false, nullptr, &BackwardArgs::w_hh},
     {"y", Extent::Y, kIn, Null::Never, false, nullptr, &BackwardArgs::y},
     {"cache", Extent::Cache, kIn, Null::WhenEmpty, false, nullptr, &BackwardArgs::cache},
-    {"dc0", Extent::State, kOut, Null::Allowed, true, &BackwardArgs::dc0, nullptr},
-    {"dcN", Extent::State, kIn, Null::Allowed, true, nullptr, &BackwardArgs::dcN},
-    {"c0", Extent::State, kIn, Null::Allowed, true, nullptr, &BackwardArgs::c0},
+    {"dc0", Extent::CellState, kOut, Null::Allowed, true, &BackwardArgs::dc0, nullptr},
+    {"dcN", Extent::CellState, kIn, Null::Allowed, true, nullptr, &BackwardArgs::dcN},
+    {"c0", Extent::CellState, kIn, Null::Allowed, true, nullptr, &BackwardArgs::c0},
+    {"dWeightHr", Extent::WeightHr, kOut, Null::Projection, true, &BackwardArgs::dw_hr, nullptr},
+    {"weightHr", Extent::WeightHr, kIn, Null::Projection, true, nullptr, &BackwardArgs::w_hr},
 };
 
 constexpr const char* kCells = "\"rnn_tanh\", \"rnn_relu\", \"lstm\" or \"gru\"";
@@ -86,15 +90,17 @@ int parse_threads(const ArgReader& r, const Napi::CallbackInfo& info, std::size_
 // The sizes of one call and the array lengths they imply.
 struct Sizes {
   SeqArgs seq{};
-  std::uint64_t x = 0, y = 0, state = 0, w_ih = 0, w_hh = 0, bias = 0, cache = 0;
+  std::uint64_t x = 0, y = 0, state = 0, cell_state = 0, w_ih = 0, w_hh = 0, w_hr = 0, bias = 0, cache = 0;
 
   std::uint64_t of(Extent e) const {
     switch (e) {
       case Extent::X: return x;
       case Extent::Y: return y;
       case Extent::State: return state;
+      case Extent::CellState: return cell_state;
       case Extent::WeightIh: return w_ih;
       case Extent::WeightHh: return w_hh;
+      case Extent::WeightHr: return w_hr;
       case Extent::Bias: return bias;
       case Extent::Cache: return cache;
     }
@@ -109,16 +115,20 @@ Sizes parse_sizes(const ArgReader& r, const Napi::Object& o, Cell cell, Job& job
   q.B = r.integer(o.Get("B"), "B", 1, kMaxSize);
   q.I = r.integer(o.Get("I"), "I", 1, kMaxSize);
   q.H = r.integer(o.Get("H"), "H", 1, kMaxSize);
+  // P: the size of h — H, or an LSTM's projection size in [1, H).
+  q.P = r.integer(o.Get("P"), "P", cell == Cell::Lstm ? 1 : q.H, q.H);
+  if (cell != Cell::Lstm && q.P != q.H) r.range_error("P: expected H for a cell without projections");
   q.reverse = r.boolean(o.Get("reverse"), "reverse");
   q.batch_first = r.boolean(o.Get("batchFirst"), "batchFirst");
-  q.y_stride = r.integer(o.Get("yStride"), "yStride", q.H, kMaxSize);
-  q.y_offset = r.integer(o.Get("yOffset"), "yOffset", 0, q.y_stride - q.H);
+  q.y_stride = r.integer(o.Get("yStride"), "yStride", q.P, kMaxSize);
+  q.y_offset = r.integer(o.Get("yOffset"), "yOffset", 0, q.y_stride - q.P);
   const std::uint64_t G = static_cast<std::uint64_t>(gates_of(cell));
-  const std::uint64_t per_step = cell == Cell::Lstm ? 5 : cell == Cell::Gru ? 4 : 0;
+  const std::uint64_t per_step = cell == Cell::Lstm ? (q.P < q.H ? 6 : 5) : cell == Cell::Gru ? 4 : 0;
   std::uint64_t tb = 0, tbh = 0;
   if (!mul_ok(q.T, q.B, &tb) || !mul_ok(tb, q.I, &s.x) || !mul_ok(tb, q.y_stride, &s.y) ||
-      !mul_ok(q.B, q.H, &s.state) || !mul_ok(G, q.H, &s.bias) || !mul_ok(s.bias, q.I, &s.w_ih) ||
-      !mul_ok(s.bias, q.H, &s.w_hh) || !mul_ok(tb, q.H, &tbh) || !mul_ok(tbh, per_step, &s.cache)) {
+      !mul_ok(q.B, q.P, &s.state) || !mul_ok(q.B, q.H, &s.cell_state) || !mul_ok(G, q.H, &s.bias) ||
+      !mul_ok(s.bias, q.I, &s.w_ih) || !mul_ok(s.bias, q.P, &s.w_hh) || !mul_ok(q.P, q.H, &s.w_hr) ||
+      !mul_ok(tb, q.H, &tbh) || !mul_ok(tbh, per_step, &s.cache)) {
     r.range_error("sizes T=" + std::to_string(q.T) + " B=" + std::to_string(q.B) + " I=" + std::to_string(q.I) +
                   " H=" + std::to_string(q.H) + " yStride=" + std::to_string(q.y_stride) +
                   " describe arrays larger than 2^53 elements");
@@ -141,6 +151,13 @@ void read_arrays(const ArgReader& r, const Napi::Object& o, Cell cell, const Siz
       continue;
     }
     const std::uint64_t length = s.of(f.extent);
+    if (f.null == Null::Projection && s.seq.P == s.seq.H) {
+      Napi::Value v = o.Get(f.name);
+      if (!v.IsNull() && !v.IsUndefined()) {
+        r.type_error(std::string(f.name) + ": expected null (no projection: P = H), received " + ArgReader::describe(v));
+      }
+      continue;
+    }
     const bool nullable = f.null == Null::Allowed || (f.null == Null::WhenEmpty && length == 0);
     F32 a = r.f32(o.Get(f.name), f.name, length, nullable, f.output);
     if (f.out) args.*(f.out) = a.data;

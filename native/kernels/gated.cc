@@ -13,18 +13,18 @@
 namespace fastrnn {
 namespace gated {
 
-void pack_interleaved(const Context& ctx, const float* w_hh, const Interleave& L, float* tmp, float* out) {
+void pack_interleaved(const Context& ctx, const float* w_hh, i64 K, const Interleave& L, float* tmp, float* out) {
   const i64 H = L.H;
   for (i64 p = 0; p < L.panels; p++) {
     const i64 nu = H - p * L.q < L.q ? H - p * L.q : L.q;
     for (i64 j = 0; j < L.nr; j++) {
-      float* dst = tmp + (p * L.nr + j) * H;
+      float* dst = tmp + (p * L.nr + j) * K;
       const i64 g = j / L.q, k = j % L.q;
-      if (g < L.G && k < nu) std::memcpy(dst, w_hh + (g * H + p * L.q + k) * H, sizeof(float) * H);
-      else std::memset(dst, 0, sizeof(float) * H);
+      if (g < L.G && k < nu) std::memcpy(dst, w_hh + (g * H + p * L.q + k) * K, sizeof(float) * K);
+      else std::memset(dst, 0, sizeof(float) * K);
     }
   }
-  ctx.ops->pack_b(ctx, MatView{tmp, 1, H}, H, L.np, out);
+  ctx.ops->pack_b(ctx, MatView{tmp, 1, K}, K, L.np, out);
 }
 
 void input_projection(const Context& ctx, const Plan& plan, i64 I, i64 GH, const float* x, const float* w_ih,
@@ -201,7 +201,7 @@ void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, flo
 static void small_weight_gradients(const Context& ctx, const WeightGradArgs& a) {
   const Plan& plan = *a.plan;
   const SeqArgs& q = *a.seq;
-  const i64 rows = plan.rows, I = q.I, H = q.H, GH = a.GH;
+  const i64 rows = plan.rows, I = q.I, P = q.P, GH = a.GH;
   if (!plan.packed) {
     small_ab(ctx, rows, I, GH, a.dgi, GH, a.w_ih, a.dx, I, true);
   } else {
@@ -214,8 +214,8 @@ static void small_weight_gradients(const Context& ctx, const WeightGradArgs& a) 
   std::vector<const float*> xr(static_cast<std::size_t>(rows));
   for (i64 w = 0; w < rows; w++) xr[w] = a.x + plan.natural(w) * I;
   small_atb(ctx, rows, GH, I, a.dgi, GH, xr.data(), a.dw_ih);
-  const std::vector<const float*> prev = previous_rows(plan, a.y, q.y_stride, q.y_offset, a.h0r, H);
-  small_atb(ctx, rows, GH, H, a.dgh, GH, prev.data(), a.dw_hh);
+  const std::vector<const float*> prev = previous_rows(plan, a.y, q.y_stride, q.y_offset, a.h0r, P);
+  small_atb(ctx, rows, GH, P, a.dgh, GH, prev.data(), a.dw_hh);
 }
 
 // Each gradient is transposed once ([GH, rows], its column sums taken on the way) so the weight-gradient
@@ -227,7 +227,7 @@ void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
   const SimdOps& ops = *ctx.ops;
   const Plan& plan = *a.plan;
   const SeqArgs& q = *a.seq;
-  const i64 rows = plan.rows, I = q.I, H = q.H, GH = a.GH;
+  const i64 rows = plan.rows, I = q.I, P = q.P, GH = a.GH;
   const bool shared = a.dgi == a.dgh;
   if (rows <= kSmallRows) {
     small_weight_gradients(ctx, a);
@@ -259,10 +259,10 @@ void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
   }
   if (!shared) transpose_sum(ctx, a.dgh, rows, GH, dT, a.db_hh, nullptr);
   {
-    const std::vector<const float*> prev = previous_rows(plan, a.y, q.y_stride, q.y_offset, a.h0r, H);
-    float* hp = scratch(kSlotBigB, packed_b_size(ops, rows, H));
-    ops.pack_b_rows(ctx, prev.data(), rows, H, hp);
-    ops.gemm(ctx, GH, H, rows, MatView{dT, rows, 1}, hp, a.dw_hh, H, true, nullptr);
+    const std::vector<const float*> prev = previous_rows(plan, a.y, q.y_stride, q.y_offset, a.h0r, P);
+    float* hp = scratch(kSlotBigB, packed_b_size(ops, rows, P));
+    ops.pack_b_rows(ctx, prev.data(), rows, P, hp);
+    ops.gemm(ctx, GH, P, rows, MatView{dT, rows, 1}, hp, a.dw_hh, P, true, nullptr);
   }
 }
 

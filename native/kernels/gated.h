@@ -180,9 +180,9 @@ inline void interleave_rows(const float* plain, i64 rows, const Interleave& L, f
   }
 }
 
-// Packs W_hh [GH, H] as the B operand [K = H, N = np] of h·W_hhᵀ in interleaved column order.
-// tmp: np·H floats (W_hh's rows reordered); out: packed_b_size(ops, H, np) floats.
-void pack_interleaved(const Context& ctx, const float* w_hh, const Interleave& L, float* tmp, float* out);
+// Packs W_hh [GH, K] (K = the size of h) as the B operand [K, N = np] of h·W_hhᵀ in interleaved column order.
+// tmp: np·K floats (W_hh's rows reordered); out: packed_b_size(ops, K, np) floats.
+void pack_interleaved(const Context& ctx, const float* w_hh, i64 K, const Interleave& L, float* tmp, float* out);
 
 // Input projection for all work rows: gates[rows, GH] = x · W_ihᵀ (the step epilogue adds the biases). In
 // packed mode x is first gathered into work rows (plan.h).

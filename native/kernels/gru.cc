@@ -225,7 +225,7 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
   // Small batches read W_hh as stored (small.h) and interleave each step's product; larger ones pack it once.
   const bool small = B <= kSmallRows;
   float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
-  if (!small) gated::pack_interleaved(ctx, a.w_hh, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
+  if (!small) gated::pack_interleaved(ctx, a.w_hh, H, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
   float* plain = small ? scratch(gated::kSlotSteps2, static_cast<std::size_t>(B * G3)) : nullptr;
   float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G3));
   float* bias = R + B * L.np;

@@ -28,6 +28,7 @@ namespace fastrnn {
 // The sequence part of every kernel call's arguments (backend.ts RecurrentSizes).
 struct SeqArgs {
   i64 T, B, I, H;
+  i64 P;                        // size of h: H, or an LSTM's projection size (< H, with w_hr)
   bool reverse;
   bool batch_first;
   const std::int32_t* lengths;  // B values in 1..T, or null (all T)

@@ -2,14 +2,16 @@
 // whole sequence. Mirrors src/backend/backend.ts (RecurrentForwardArgs / RecurrentBackwardArgs) field by
 // field; the seam (native/seam/) fills these structs by name.
 //
-// Shapes: T steps, B batch, I input, H hidden, G gates (RNN 1, LSTM 4, GRU 3). x, dx [B,T,I] (batch-first)
-// or [T,B,I]; y, dy the same order with rows of y_stride floats, this direction owning columns
-// [y_offset, y_offset + H); h0/hN/c0/cN [B,H]; W_ih [G·H, I], W_hh [G·H, H], b_ih/b_hh [G·H].
+// Shapes: T steps, B batch, I input, H hidden, P size of h (H, or an LSTM's projection size < H), G gates
+// (RNN 1, LSTM 4, GRU 3). x, dx [B,T,I] (batch-first) or [T,B,I]; y, dy the same order with rows of
+// y_stride floats, this direction owning columns [y_offset, y_offset + P); h0/hN [B,P], c0/cN [B,H];
+// W_ih [G·H, I], W_hh [G·H, P], b_ih/b_hh [G·H], W_hr [P, H] (LSTM with P < H only).
 // Null pointers: h0/c0 → zeros, bias → no bias, dy/dhN/dcN → zero upstream gradient, cN/dc0 → not wanted,
 // db → no bias gradient, cache (forward) → not training. lengths: see plan.h.
 // Outputs are overwritten (y only in its block), dx and parameter gradients accumulated (+=).
 // The cache (backend.ts cacheSize floats) is private to these kernels: gate activations then cell states
-// (LSTM) or W_hn·h_{t−1} + b_hn (GRU), in work-row order (plan.h). Backward needs the forward's cache.
+// (LSTM; then o ⊙ tanh c with a projection) or W_hn·h_{t−1} + b_hn (GRU), in work-row order (plan.h).
+// Backward needs the forward's cache.
 #pragma once
 
 #include "common.h"
@@ -34,6 +36,7 @@ struct ForwardArgs {
   const float* w_hh;
   const float* b_ih;
   const float* b_hh;
+  const float* w_hr;  // null unless P < H
 };
 
 struct BackwardArgs {
@@ -45,6 +48,7 @@ struct BackwardArgs {
   float* dw_hh;
   float* db_ih;
   float* db_hh;
+  float* dw_hr;  // null unless P < H
   const float* dy;
   const float* dhN;
   const float* dcN;
@@ -53,6 +57,7 @@ struct BackwardArgs {
   const float* c0;
   const float* w_ih;
   const float* w_hh;
+  const float* w_hr;
   const float* y;
   const float* cache;
 };

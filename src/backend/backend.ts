@@ -4,6 +4,7 @@
  *
  * Shape legend (as in every kernel file):
  *   T  time steps     B  batch     I  input features     H  hidden units
+ *   P  size of h: H, or an LSTM's projSize (PyTorch's proj_size, 0 < P < H): h_t = W_hr · (o ⊙ tanh c_t)
  *   G  gates per cell: RNN 1, LSTM 4 (i, f, g, o), GRU 3 (r, z, n) — PyTorch's order
  *   D  directions of the layer the call belongs to (1 or 2); one call runs one of them
  *
@@ -11,9 +12,10 @@
  * arrays in place — no layout copies anywhere:
  *   - x, dx are [B, T, I] when `batchFirst`, else [T, B, I] (row-major, rows of I floats).
  *   - y, dy are [B, T, yStride] or [T, B, yStride] (same order as x); this direction owns the column block
- *     [yOffset, yOffset + H) of every row. A bidirectional layer passes yStride = 2H, yOffset = 0 | H, so
+ *     [yOffset, yOffset + P) of every row. A bidirectional layer passes yStride = 2P, yOffset = 0 | P, so
  *     both directions write one output array; other columns are never touched.
- *   - h0/hN/c0/cN/dh0/dhN/dc0/dcN are [B, H]; weightIh [G·H, I], weightHh [G·H, H], biasIh/biasHh [G·H].
+ *   - h0/hN/dh0/dhN are [B, P]; c0/cN/dc0/dcN [B, H]; weightIh [G·H, I], weightHh [G·H, P],
+ *     biasIh/biasHh [G·H]; weightHr/dWeightHr [P, H] for an LSTM with P < H, else null.
  *
  * Ragged batches (`lengths`, B integers in 1..T, any order; null = every sequence has T steps) have exactly
  * PyTorch's pack_padded_sequence(enforce_sorted=False) → pad_packed_sequence(total_length=T) semantics:
@@ -28,7 +30,7 @@
  *
  * The training cache is private to an engine: a forward given a cache fills it, and only the same engine's
  * backward, called with the same sizes, lengths and arrays (x, y, h0, c0, weights), reads it. Its length is
- * cacheSize(cell, T, B, H); what it holds and in which order is the engine's business.
+ * cacheSize(cell, T, B, H, P); what it holds and in which order is the engine's business.
  */
 import type { FloatArray } from '../tensor.js';
 
@@ -42,10 +44,11 @@ export function gateCount(cell: CellKind): number {
 /**
  * Floats of training cache a forward keeps for its backward (beyond y, which the backward also reads):
  * RNN nothing (the activation's derivative follows from y); LSTM T·B·5H (gate activations and cell
- * states); GRU T·B·4H (gate activations and W_hn·h_{t−1} + b_hn).
+ * states), T·B·6H with a projection (P < H: also o ⊙ tanh c_t); GRU T·B·4H (gate activations and
+ * W_hn·h_{t−1} + b_hn).
  */
-export function cacheSize(cell: CellKind, T: number, B: number, H: number): number {
-  if (cell === 'lstm') return T * B * 5 * H;
+export function cacheSize(cell: CellKind, T: number, B: number, H: number, P: number = H): number {
+  if (cell === 'lstm') return T * B * (P < H ? 6 : 5) * H;
   if (cell === 'gru') return T * B * 4 * H;
   return 0;
 }
@@ -55,25 +58,27 @@ export interface RecurrentSizes {
   B: number;
   I: number;
   H: number;
+  /** Size of h: H, or an LSTM's projSize (1 ≤ P < H, with weightHr). Other cells: P = H. */
+  P: number;
   reverse: boolean;
   /** x, dx, y, dy are [B, T, ·] when true, [T, B, ·] when false. */
   batchFirst: boolean;
   /** B lengths in 1..T (any order), or null: every sequence has T steps. */
   lengths: Int32Array | null;
-  /** Floats per row of y and dy (≥ H); D·H for a layer with D directions. */
+  /** Floats per row of y and dy (≥ P); D·P for a layer with D directions. */
   yStride: number;
-  /** First column of this direction's block in y and dy (0 ≤ yOffset ≤ yStride − H). */
+  /** First column of this direction's block in y and dy (0 ≤ yOffset ≤ yStride − P). */
   yOffset: number;
 }
 
 export interface RecurrentForwardArgs<A extends FloatArray = FloatArray> extends RecurrentSizes {
   /** out: this direction's column block of every row of y [·, ·, yStride] */
   y: A;
-  /** out [B, H] */
+  /** out [B, P] */
   hN: A;
   /** out [B, H], LSTM only (null: not wanted) */
   cN: A | null;
-  /** out, cacheSize(cell, T, B, H) floats; null when not training (nothing kept) */
+  /** out, cacheSize(cell, T, B, H, P) floats; null when not training (nothing kept) */
   cache: A | null;
   x: A;
   h0: A | null;
@@ -82,12 +87,14 @@ export interface RecurrentForwardArgs<A extends FloatArray = FloatArray> extends
   weightHh: A;
   biasIh: A | null;
   biasHh: A | null;
+  /** [P, H] when P < H (LSTM projection), else null */
+  weightHr: A | null;
 }
 
 export interface RecurrentBackwardArgs<A extends FloatArray = FloatArray> extends RecurrentSizes {
   /** accumulated += [·, ·, I] (rows past a length receive nothing) */
   dx: A;
-  /** out [B, H], overwritten */
+  /** out [B, P], overwritten */
   dh0: A;
   /** out [B, H], overwritten, LSTM only (null: not wanted) */
   dc0: A | null;
@@ -96,6 +103,8 @@ export interface RecurrentBackwardArgs<A extends FloatArray = FloatArray> extend
   dWeightHh: A;
   dBiasIh: A | null;
   dBiasHh: A | null;
+  /** accumulated += [P, H] when P < H, else null */
+  dWeightHr: A | null;
   /** upstream gradients; null = zeros. dy has y's layout; only this direction's block is read. */
   dy: A | null;
   dhN: A | null;
@@ -106,6 +115,7 @@ export interface RecurrentBackwardArgs<A extends FloatArray = FloatArray> extend
   c0: A | null;
   weightIh: A;
   weightHh: A;
+  weightHr: A | null;
   y: A;
   cache: A | null;
 }

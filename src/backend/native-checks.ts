@@ -10,18 +10,18 @@ import { checkInt, describe } from '../errors.js';
 const CELLS: readonly CellKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
 
 /** How long an array must be, in terms of the call's sizes. */
-type Extent = 'x' | 'y' | 'state' | 'weightIh' | 'weightHh' | 'bias' | 'cache';
+type Extent = 'x' | 'y' | 'state' | 'cellState' | 'weightIh' | 'weightHh' | 'weightHr' | 'bias' | 'cache';
 
 interface ArrayField {
   name: string;
   extent: Extent;
   output: boolean;
-  /** 'whenEmpty': may be null only when its length would be 0 */
-  nullable: boolean | 'whenEmpty';
+  /** 'whenEmpty': may be null only when its length would be 0; 'projection': required when P < H, else null */
+  nullable: boolean | 'whenEmpty' | 'projection';
   lstmOnly: boolean;
 }
 
-const field = (name: string, extent: Extent, output: boolean, nullable: boolean | 'whenEmpty', lstmOnly = false): ArrayField =>
+const field = (name: string, extent: Extent, output: boolean, nullable: ArrayField['nullable'], lstmOnly = false): ArrayField =>
   ({ name, extent, output, nullable, lstmOnly });
 
 /** Order = check order (native/calls.cc kForwardFields). */
@@ -35,8 +35,9 @@ export const FORWARD_FIELDS: readonly ArrayField[] = [
   field('biasIh', 'bias', false, true),
   field('biasHh', 'bias', false, true),
   field('cache', 'cache', true, true),
-  field('cN', 'state', true, true, true),
-  field('c0', 'state', false, true, true),
+  field('cN', 'cellState', true, true, true),
+  field('c0', 'cellState', false, true, true),
+  field('weightHr', 'weightHr', false, 'projection', true),
 ];
 
 /** Order = check order (native/calls.cc kBackwardFields). */
@@ -55,9 +56,11 @@ export const BACKWARD_FIELDS: readonly ArrayField[] = [
   field('weightHh', 'weightHh', false, false),
   field('y', 'y', false, false),
   field('cache', 'cache', false, 'whenEmpty'),
-  field('dc0', 'state', true, true, true),
-  field('dcN', 'state', false, true, true),
-  field('c0', 'state', false, true, true),
+  field('dc0', 'cellState', true, true, true),
+  field('dcN', 'cellState', false, true, true),
+  field('c0', 'cellState', false, true, true),
+  field('dWeightHr', 'weightHr', true, 'projection', true),
+  field('weightHr', 'weightHr', false, 'projection', true),
 ];
 
 export function checkCell(where: string, cell: unknown): CellKind {
@@ -90,15 +93,20 @@ function checkLengths(where: string, v: unknown, B: number, T: number): void {
 }
 
 /** Array lengths of one call (G = gates per cell; cache = cacheSize), after checking the sizes. */
-function checkSizes(where: string, o: Record<string, unknown>, cell: CellKind): Record<Extent, number> {
+function checkSizes(where: string, o: Record<string, unknown>, cell: CellKind): Record<Extent | 'projected', number> {
   const T = checkInt(`${where}: T`, o.T, 0), B = checkInt(`${where}: B`, o.B, 1);
   const I = checkInt(`${where}: I`, o.I, 1), H = checkInt(`${where}: H`, o.H, 1);
+  // P: the size of h — H, or an LSTM's projection size in [1, H).
+  const P = checkInt(`${where}: P`, o.P, cell === 'lstm' ? 1 : H, H);
   checkBool(where, o, 'reverse');
   checkBool(where, o, 'batchFirst');
-  const yStride = checkInt(`${where}: yStride`, o.yStride, H);
-  checkInt(`${where}: yOffset`, o.yOffset, 0, yStride - H);
+  const yStride = checkInt(`${where}: yStride`, o.yStride, P);
+  checkInt(`${where}: yOffset`, o.yOffset, 0, yStride - P);
   const G = gateCount(cell);
-  const sizes = { x: T * B * I, y: T * B * yStride, state: B * H, weightIh: G * H * I, weightHh: G * H * H, bias: G * H, cache: cacheSize(cell, T, B, H) };
+  const sizes = {
+    x: T * B * I, y: T * B * yStride, state: B * P, cellState: B * H, weightIh: G * H * I, weightHh: G * H * P, weightHr: P * H,
+    bias: G * H, cache: cacheSize(cell, T, B, H, P), projected: P < H ? 1 : 0,
+  };
   for (const n of Object.values(sizes)) {
     if (!Number.isSafeInteger(n)) throw new RangeError(`${where}: sizes T=${T} B=${B} I=${I} H=${H} yStride=${yStride} describe arrays larger than 2^53 elements`);
   }
@@ -106,8 +114,12 @@ function checkSizes(where: string, o: Record<string, unknown>, cell: CellKind): 
   return sizes;
 }
 
-function checkArray(where: string, v: unknown, f: ArrayField, length: number): Float32Array | null {
+function checkArray(where: string, v: unknown, f: ArrayField, length: number, projected: boolean): Float32Array | null {
   const want = `a Float32Array of length ${length}`;
+  if (f.nullable === 'projection' && !projected) {
+    if (v === null || v === undefined) return null;
+    throw new TypeError(`${where}: ${f.name}: expected null (no projection: P = H), received ${describe(v)}`);
+  }
   const nullable = f.nullable === true || (f.nullable === 'whenEmpty' && length === 0);
   if (v === null || v === undefined) {
     if (nullable) return null;
@@ -152,7 +164,7 @@ function checkCall(where: string, cell: unknown, args: unknown, fields: readonly
       if (v !== null && v !== undefined) throw new TypeError(`${where}: ${f.name}: expected null (${kind === 'gru' ? 'a GRU' : 'an RNN'} cell has no cell state), received ${describe(v)}`);
       continue;
     }
-    const array = checkArray(where, o[f.name], f, sizes[f.extent]);
+    const array = checkArray(where, o[f.name], f, sizes[f.extent], sizes.projected === 1);
     if (array) arrays.push({ name: f.name, array, output: f.output });
   }
   checkNoOverlap(where, arrays);
