@@ -8,6 +8,9 @@
  * reference engine at the two smaller sizes. Also the machine's peak (a plain large matrix multiply through
  * the same GEMM), and the worst event-loop gap during async training steps. Medians over several runs.
  * Then LSTM and GRU B=32 T=64 I=H ∈ {128, 256}, native with 1 and 2 threads (bench/gated.ts, issue 4).
+ * Then issue 7's rows: the user path (public layer API + head + loss + optimizer) next to the kernel-only
+ * step, ragged batches vs padded (bench/user-path.ts), and one-step cells vs the sequence path
+ * (bench/steps.ts).
  * Prints tables and writes bench/results/rnn-<timestamp>.json. Options: --quick (fewer runs),
  * --all-paths (repeat the native rows on every SIMD path this CPU has).
  */
@@ -20,6 +23,8 @@ import { loadNativeAddon, loadNativeBackend } from '../src/backend/native.js';
 import type { Backend } from '../src/backend/backend.js';
 import { eventLoopGap } from './event-loop.js';
 import { benchGated } from './gated.js';
+import { benchSteps } from './steps.js';
+import { benchUserPath } from './user-path.js';
 import { peakGflops } from './peak.js';
 import { fmt, table } from './table.js';
 import { median, timeRuns } from './timing.js';
@@ -115,6 +120,9 @@ async function main(): Promise<void> {
   console.log(table(['target', 'measured', 'pass'], targets.map(([name, v, min, unit]) => [name, fmt(v, unit === '%' ? 0 : 2) + unit, v >= min ? 'yes' : 'NO'])));
 
   const gated = benchGated(addon, paths, peak, quick);
+  const engines = [2, 1].map((threads) => ({ threads, backend: loadNativeBackend({ threads }) }));
+  const issue7 = benchUserPath(engines, quick);
+  const steps = benchSteps(engines, quick);
 
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(out, { recursive: true });
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(), cpu: cpus()[0]?.model, threads: cpus().length, node: process.version,
     simdPaths: addon.simdPaths(), defaultPath, quick, peakGflops: peak, rows, twoThreadSpeedup: speedup, eventLoop: gap,
     targets: targets.map(([name, value, min]) => ({ name, value, min, pass: value >= min })),
-    gated,
+    gated, userPath: issue7.userPath, ragged: issue7.ragged, steps,
   }, null, 2));
   console.log(`\nwrote ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }

@@ -56,13 +56,13 @@ export function makeStep(c: StepConfig): Step {
   const y = new Float32Array(T * B * H);
   const n = cacheSize(c.cell, T, B, H);
   const cache = n > 0 ? new Float32Array(n) : null;
-  const seq = { T, B, I, H, reverse: false, batchFirst: c.batchFirst ?? false, lengths: c.lengths ?? null, yStride: H, yOffset: 0 };
-  const forward = { ...seq, y, hN: new Float32Array(B * H), cN: null, cache, x, h0, c0: null, weightIh, weightHh, biasIh, biasHh };
+  const seq = { T, B, I, H, P: H, reverse: false, batchFirst: c.batchFirst ?? false, lengths: c.lengths ?? null, yStride: H, yOffset: 0 };
+  const forward = { ...seq, y, hN: new Float32Array(B * H), cN: null, cache, x, h0, c0: null, weightIh, weightHh, biasIh, biasHh, weightHr: null };
   const backward = {
     ...seq, dx: new Float32Array(T * B * I), dh0: new Float32Array(B * H), dc0: null,
-    dWeightIh: new Float32Array(G * H * I), dWeightHh: new Float32Array(G * H * H), dBiasIh: new Float32Array(G * H), dBiasHh: new Float32Array(G * H),
+    dWeightIh: new Float32Array(G * H * I), dWeightHh: new Float32Array(G * H * H), dBiasIh: new Float32Array(G * H), dBiasHh: new Float32Array(G * H), dWeightHr: null,
     dy: c.headOnHN ? null : uniform(T * B * H, 1, 7), dhN: c.headOnHN ? uniform(B * H, 1, 8) : null, dcN: null,
-    x, h0, c0: null, weightIh, weightHh, y, cache,
+    x, h0, c0: null, weightIh, weightHh, weightHr: null, y, cache,
   };
   return { forward, backward };
 }

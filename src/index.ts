@@ -16,11 +16,23 @@ export {
   type RecurrentOutput,
   type RecurrentGradients,
   type RecurrentInputGradients,
+  type SequenceTensor,
 } from './layers/recurrent.js';
 export { RNN, type RNNOptions } from './layers/rnn.js';
 export { LSTM } from './layers/lstm.js';
 export { GRU } from './layers/gru.js';
 export { createRecurrentLayer, CELL_KINDS } from './layers/factory.js';
+export { RecurrentCell, type CellOptions, type CellOutput, type CellGradients, type CellInputGradients } from './layers/cell.js';
+export {
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNCellOptions,
+  type RNNCellOutput,
+  type RNNCellInputGradients,
+  type LSTMCellOutput,
+  type LSTMCellInputGradients,
+} from './layers/cells.js';
 
 export { SequenceClassifier, type ClassifierOptions, type TrainStepResult } from './models/classifier.js';
 export type { Pooling } from './models/pooling.js';

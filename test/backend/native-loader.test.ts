@@ -106,7 +106,7 @@ describe('native backend adapter', () => {
   it('refuses Float64Array with a hint to use the reference engine', () => {
     const T = 1, B = 1, I = 2, H = 2;
     const f64 = (n: number) => new Float64Array(n);
-    const args = { T, B, I, H, reverse: false, batchFirst: false, lengths: null, yStride: H, yOffset: 0, y: f64(2), hN: f64(2), cN: null, cache: null, x: f64(2), h0: null, c0: null, weightIh: f64(4), weightHh: f64(4), biasIh: null, biasHh: null };
+    const args = { T, B, I, H, P: H, reverse: false, batchFirst: false, lengths: null, yStride: H, yOffset: 0, y: f64(2), hN: f64(2), cN: null, cache: null, x: f64(2), h0: null, c0: null, weightIh: f64(4), weightHh: f64(4), biasIh: null, biasHh: null, weightHr: null };
     expect(() => loadNativeBackend().recurrentForward('rnn_tanh', args)).toThrow(/float32-only.*reference/);
   });
 
@@ -114,11 +114,11 @@ describe('native backend adapter', () => {
     for (const [cell, G, cache] of [['lstm', 4, 5], ['gru', 3, 4]] as const) {
       const T = 4, B = 2, I = 3, H = 5;
       const make = () => ({
-        T, B, I, H, reverse: false, batchFirst: true, lengths: Int32Array.from([4, 2]), yStride: H, yOffset: 0,
+        T, B, I, H, P: H, reverse: false, batchFirst: true, lengths: Int32Array.from([4, 2]), yStride: H, yOffset: 0,
         y: new Float32Array(T * B * H), hN: new Float32Array(B * H),
         cN: cell === 'lstm' ? new Float32Array(B * H) : null, cache: new Float32Array(T * B * cache * H),
         x: randomArray(seeded(1), T * B * I), h0: null, c0: null,
-        weightIh: randomArray(seeded(2), G * H * I, 0.4), weightHh: randomArray(seeded(3), G * H * H, 0.4), biasIh: null, biasHh: null,
+        weightIh: randomArray(seeded(2), G * H * I, 0.4), weightHh: randomArray(seeded(3), G * H * H, 0.4), biasIh: null, biasHh: null, weightHr: null,
       });
       const a = make(), b = make();
       loadNativeBackend().recurrentForward(cell, a);

@@ -20,19 +20,19 @@ function valid(cell: Gated, kind: Kind, seed = 1): Record<string, unknown> {
   const r = seeded(seed);
   const G = gateCount(cell), lstm = cell === 'lstm';
   const x = randomArray(r, T * B * I), weightIh = randomArray(r, G * H * I, 0.4), weightHh = randomArray(r, G * H * H, 0.4);
-  const seq = { T, B, I, H, reverse: false, batchFirst: seed % 2 === 0, lengths: seed % 3 === 0 ? null : Int32Array.from([T, 1]), yStride: H, yOffset: 0 };
+  const seq = { T, B, I, H, P: H, reverse: false, batchFirst: seed % 2 === 0, lengths: seed % 3 === 0 ? null : Int32Array.from([T, 1]), yStride: H, yOffset: 0 };
   const f = {
     ...seq, y: new Float32Array(T * B * H), hN: new Float32Array(B * H), cN: lstm ? new Float32Array(B * H) : null,
     cache: new Float32Array(cacheSize(cell, T, B, H)), x, h0: randomArray(r, B * H), c0: lstm ? randomArray(r, B * H) : null,
-    weightIh, weightHh, biasIh: randomArray(r, G * H, 0.4), biasHh: randomArray(r, G * H, 0.4),
+    weightIh, weightHh, biasIh: randomArray(r, G * H, 0.4), biasHh: randomArray(r, G * H, 0.4), weightHr: null,
   };
   if (kind === 'forward') return f;
   referenceBackend.recurrentForward(cell, f);
   return {
     ...seq, dx: new Float32Array(T * B * I), dh0: new Float32Array(B * H), dc0: lstm ? new Float32Array(B * H) : null,
-    dWeightIh: new Float32Array(G * H * I), dWeightHh: new Float32Array(G * H * H), dBiasIh: new Float32Array(G * H), dBiasHh: new Float32Array(G * H),
+    dWeightIh: new Float32Array(G * H * I), dWeightHh: new Float32Array(G * H * H), dBiasIh: new Float32Array(G * H), dBiasHh: new Float32Array(G * H), dWeightHr: null,
     dy: randomArray(r, T * B * H), dhN: randomArray(r, B * H), dcN: lstm ? randomArray(r, B * H) : null,
-    x, h0: f.h0, c0: f.c0, weightIh, weightHh, y: f.y, cache: f.cache,
+    x, h0: f.h0, c0: f.c0, weightIh, weightHh, weightHr: null, y: f.y, cache: f.cache,
   };
 }
 
