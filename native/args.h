@@ -110,12 +110,14 @@ class ArgReader {
                              : "";
       type_error(name + ": expected a Float32Array, received " + describe(v) + hint);
     }
-    Napi::Value buf = t.Get("buffer");
-    if (buf.IsArrayBuffer() && buf.As<Napi::ArrayBuffer>().IsDetached()) {
+    Napi::ArrayBuffer buf = t.ArrayBuffer();
+    if (buf.IsDetached()) {
       type_error(name + ": the Float32Array's ArrayBuffer is detached (transferred); pass a live array");
     }
-    if (buf.IsObject()) {
-      Napi::Value resizable = buf.As<Napi::Object>().Get("resizable");
+    // A resizable buffer could shrink under a running async call (rejected for sync calls too, so both
+    // entry points accept the same arrays).
+    {
+      Napi::Value resizable = buf.Get("resizable");
       if (resizable.IsBoolean() && resizable.As<Napi::Boolean>().Value()) {
         type_error(name + ": Float32Arrays over resizable ArrayBuffers are not supported; pass a fixed-length array");
       }
@@ -139,8 +141,7 @@ class ArgReader {
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
       type_error("lengths: expected an Int32Array of " + std::to_string(B) + " lengths or null, received " + describe(v));
     }
-    Napi::Value buf = v.As<Napi::TypedArray>().Get("buffer");
-    if (buf.IsArrayBuffer() && buf.As<Napi::ArrayBuffer>().IsDetached()) {
+    if (v.As<Napi::TypedArray>().ArrayBuffer().IsDetached()) {
       type_error("lengths: the Int32Array's ArrayBuffer is detached (transferred); pass a live array");
     }
     Napi::Int32Array a = v.As<Napi::Int32Array>();

@@ -92,30 +92,44 @@ function checkLengths(where: string, v: unknown, B: number, T: number): void {
   }
 }
 
+/** An integer field in [min, max]; the message (with its name) is only built when the check fails. */
+function intField(where: string, o: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = o[name];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+  return checkInt(`${where}: ${name}`, v, min, max);
+}
+
 /** Array lengths of one call (G = gates per cell; cache = cacheSize), after checking the sizes. */
 function checkSizes(where: string, o: Record<string, unknown>, cell: CellKind): Record<Extent | 'projected', number> {
-  const T = checkInt(`${where}: T`, o.T, 0), B = checkInt(`${where}: B`, o.B, 1);
-  const I = checkInt(`${where}: I`, o.I, 1), H = checkInt(`${where}: H`, o.H, 1);
+  const T = intField(where, o, 'T', 0), B = intField(where, o, 'B', 1);
+  const I = intField(where, o, 'I', 1), H = intField(where, o, 'H', 1);
   // P: the size of h — H, or an LSTM's projection size in [1, H).
-  const P = checkInt(`${where}: P`, o.P, cell === 'lstm' ? 1 : H, H);
+  const P = intField(where, o, 'P', cell === 'lstm' ? 1 : H, H);
   checkBool(where, o, 'reverse');
   checkBool(where, o, 'batchFirst');
-  const yStride = checkInt(`${where}: yStride`, o.yStride, P);
-  checkInt(`${where}: yOffset`, o.yOffset, 0, yStride - P);
+  const yStride = intField(where, o, 'yStride', P);
+  intField(where, o, 'yOffset', 0, yStride - P);
   const G = gateCount(cell);
   const sizes = {
     x: T * B * I, y: T * B * yStride, state: B * P, cellState: B * H, weightIh: G * H * I, weightHh: G * H * P, weightHr: P * H,
     bias: G * H, cache: cacheSize(cell, T, B, H, P), projected: P < H ? 1 : 0,
   };
-  for (const n of Object.values(sizes)) {
-    if (!Number.isSafeInteger(n)) throw new RangeError(`${where}: sizes T=${T} B=${B} I=${I} H=${H} yStride=${yStride} describe arrays larger than 2^53 elements`);
+  const safe = Number.isSafeInteger;
+  if (!safe(sizes.x) || !safe(sizes.y) || !safe(sizes.cache) || !safe(sizes.weightIh) || !safe(sizes.weightHh) || !safe(sizes.weightHr) || !safe(sizes.cellState)) {
+    throw new RangeError(`${where}: sizes T=${T} B=${B} I=${I} H=${H} yStride=${yStride} describe arrays larger than 2^53 elements`);
   }
   checkLengths(where, o.lengths, B, T);
   return sizes;
 }
 
-function checkArray(where: string, v: unknown, f: ArrayField, length: number, projected: boolean): Float32Array | null {
-  const want = `a Float32Array of length ${length}`;
+interface Checked {
+  name: string;
+  array: Float32Array;
+  buffer: ArrayBufferLike;
+  output: boolean;
+}
+
+function checkArray(where: string, v: unknown, f: ArrayField, length: number, projected: boolean): Checked | null {
   if (f.nullable === 'projection' && !projected) {
     if (v === null || v === undefined) return null;
     throw new TypeError(`${where}: ${f.name}: expected null (no projection: P = H), received ${describe(v)}`);
@@ -123,30 +137,30 @@ function checkArray(where: string, v: unknown, f: ArrayField, length: number, pr
   const nullable = f.nullable === true || (f.nullable === 'whenEmpty' && length === 0);
   if (v === null || v === undefined) {
     if (nullable) return null;
-    throw new TypeError(`${where}: ${f.name}: expected ${want}, received ${describe(v)}`);
+    throw new TypeError(`${where}: ${f.name}: expected a Float32Array of length ${length}, received ${describe(v)}`);
   }
   if (!(v instanceof Float32Array)) {
     const hint = v instanceof Float64Array ? ' (the native engine is float32-only; run float64 on the reference backend)' : '';
-    throw new TypeError(`${where}: ${f.name}: expected ${want}${nullable ? ' or null' : ''}, received ${describe(v)}${hint}`);
+    throw new TypeError(`${where}: ${f.name}: expected a Float32Array of length ${length}${nullable ? ' or null' : ''}, received ${describe(v)}${hint}`);
   }
   const buffer = v.buffer as ArrayBuffer & { detached?: boolean; resizable?: boolean };
   if (buffer.detached === true || (length > 0 && v.length === 0 && buffer.byteLength === 0)) {
-    throw new TypeError(`${where}: ${f.name}: expected ${want}, received one whose ArrayBuffer is detached (transferred)`);
+    throw new TypeError(`${where}: ${f.name}: expected a Float32Array of length ${length}, received one whose ArrayBuffer is detached (transferred)`);
   }
   if (buffer.resizable === true) {
     throw new TypeError(`${where}: ${f.name}: Float32Arrays over resizable ArrayBuffers are not supported; pass a fixed-length array`);
   }
-  if (v.length !== length) throw new RangeError(`${where}: ${f.name}: expected ${want}, received one of length ${v.length}`);
-  return v;
+  if (v.length !== length) throw new RangeError(`${where}: ${f.name}: expected a Float32Array of length ${length}, received one of length ${v.length}`);
+  return { name: f.name, array: v, buffer, output: f.output };
 }
 
 /** Outputs must not share memory with any other array of the call. */
-function checkNoOverlap(where: string, arrays: { name: string; array: Float32Array; output: boolean }[]): void {
+function checkNoOverlap(where: string, arrays: Checked[]): void {
   for (const o of arrays) {
     if (!o.output || o.array.length === 0) continue;
+    const a0 = o.array.byteOffset, a1 = a0 + o.array.byteLength;
     for (const p of arrays) {
-      if (p === o || p.array.length === 0 || p.array.buffer !== o.array.buffer) continue;
-      const a0 = o.array.byteOffset, a1 = a0 + o.array.byteLength;
+      if (p === o || p.buffer !== o.buffer || p.array.length === 0) continue;
       const b0 = p.array.byteOffset, b1 = b0 + p.array.byteLength;
       if (a0 < b1 && b0 < a1) throw new RangeError(`${where}: ${o.name} and ${p.name} share memory; outputs must not overlap other arrays`);
     }
@@ -157,15 +171,15 @@ function checkCall(where: string, cell: unknown, args: unknown, fields: readonly
   const kind = checkCell(where, cell);
   const o = argsObject(where, args);
   const sizes = checkSizes(where, o, kind);
-  const arrays: { name: string; array: Float32Array; output: boolean }[] = [];
+  const arrays: Checked[] = [];
   for (const f of fields) {
     if (f.lstmOnly && kind !== 'lstm') {
       const v = o[f.name];
       if (v !== null && v !== undefined) throw new TypeError(`${where}: ${f.name}: expected null (${kind === 'gru' ? 'a GRU' : 'an RNN'} cell has no cell state), received ${describe(v)}`);
       continue;
     }
-    const array = checkArray(where, o[f.name], f, sizes[f.extent], sizes.projected === 1);
-    if (array) arrays.push({ name: f.name, array, output: f.output });
+    const checked = checkArray(where, o[f.name], f, sizes[f.extent], sizes.projected === 1);
+    if (checked) arrays.push(checked);
   }
   checkNoOverlap(where, arrays);
 }
