@@ -1,5 +1,6 @@
 /**
- * One constructor for every cell kind, for models and tests that pick the cell by name.
+ * One constructor for every cell kind, for models and tests that pick the cell by name. Options pass through
+ * unchanged, so `projSize` reaches the LSTM and is rejected (RangeError) by the other layers when nonzero.
  */
 import type { CellKind } from '../backend/backend.js';
 import { checkOneOf } from '../errors.js';

@@ -4,14 +4,16 @@
  * awaits each call on the engine's worker thread (recurrent.ts), so the two paths cannot drift apart.
  *
  * No layout copies (backend.ts, contract v2): the kernels read and write the stack's arrays in place.
- *   - Layer k's output [B, T, D·H] (or [T, B, D·H]) is written by both directions (yStride = D·H,
- *     yOffset = d·H) and is layer k+1's input x (I = D·H) — or, with dropout in training, a masked copy.
+ *   - Layer k's output [B, T, D·P] (or [T, B, D·P]) is written by both directions (yStride = D·P,
+ *     yOffset = d·P) and is layer k+1's input x (I = D·P) — or, with dropout in training, a masked copy.
  *   - Backward passes the caller's dOutput straight to the last layer's kernels as dy; both directions of
  *     layer k accumulate into one dX (zeroed first), which (times the dropout mask) is layer k−1's dy.
  *   - The last layer's output, hN, cN, dInput, dh0 and dc0 are allocated per call (the caller owns them);
  *     intermediate outputs, training caches and the dX of layers k > 0 live in the layer's Workspace.
  *
- * Shapes: x [B, T, I] (batchFirst) or [T, B, I]; output [·, ·, D·H]; h0/hN/c0/cN/dh0/dc0 [L·D, B, H].
+ * Shapes: x [B, T, I] (batchFirst) or [T, B, I]; output [·, ·, D·P]; h0/hN/dh0 [L·D, B, P];
+ * c0/cN/dc0 [L·D, B, H]. P = H, or an LSTM's projSize (every call passes P, weightHr and dWeightHr: the
+ * layer's weight_hr_l{k}[_reverse], or null without a projection).
  */
 import type { CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend/backend.js';
 import { cacheSize } from '../backend/backend.js';
@@ -19,6 +21,7 @@ import type { Parameter } from '../parameter.js';
 import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, zeros } from '../tensor.js';
 import type { CheckedInput, CheckedUpstream, LayerSizes, SequenceTensor } from './recurrent-input.js';
+import { hSize } from './recurrent-input.js';
 
 export type KernelCall =
   | { op: 'forward'; args: RecurrentForwardArgs }
@@ -30,10 +33,12 @@ export interface DirectionParams {
   weightHh: Parameter;
   biasIh: Parameter | null;
   biasHh: Parameter | null;
+  /** weight_hr [P, H] (LSTM with projSize), else null */
+  weightHr: Parameter | null;
 }
 
 export interface RecurrentOutput {
-  /** [B, T, D·H] or [T, B, D·H]; carries the input's lengths (a copy), so a stacked model can pass it on */
+  /** [B, T, D·P] or [T, B, D·P]; carries the input's lengths (a copy), so a stacked model can pass it on */
   output: SequenceTensor;
   hN: Tensor;
   cN?: Tensor;
@@ -83,29 +88,30 @@ export interface SavedForward {
   ys: FloatArray[];
   /** per layer·direction (index k·D + d): the engine's training cache (null when cacheSize is 0) */
   caches: (FloatArray | null)[];
-  /** copies of h0/c0 [L·D, B, H] as forward received them, or null (zeros) */
+  /** copies of h0 [L·D, B, P] / c0 [L·D, B, H] as forward received them, or null (zeros) */
   h0: FloatArray | null;
   c0: FloatArray | null;
 }
 
-/** Rows [s·B·H, (s+1)·B·H) of a [L·D, B, H] state: layer·direction s. */
-function stateOf(data: FloatArray, s: number, B: number, H: number): FloatArray {
-  return data.subarray(s * B * H, (s + 1) * B * H);
+/** Rows [s·B·n, (s+1)·B·n) of a [L·D, B, n] state: layer·direction s. */
+function stateOf(data: FloatArray, s: number, B: number, n: number): FloatArray {
+  return data.subarray(s * B * n, (s + 1) * B * n);
 }
 
 export function* forwardCalls(st: Stack, input: CheckedInput): Generator<KernelCall, { result: RecurrentOutput; saved: SavedForward | null }, void> {
   const { T, B, lengths } = input;
   const H = st.hiddenSize;
+  const P = hSize(st);
   const D = st.numDirections;
   const L = st.numLayers;
   const train = st.training;
-  const hN = zeros([L * D, B, H], st.dtype);
+  const hN = zeros([L * D, B, P], st.dtype);
   const cN = st.cell === 'lstm' ? zeros([L * D, B, H], st.dtype) : null;
   // Copies in training, so a caller reusing its h0/c0 buffers cannot change what backward sees.
   const h0 = input.h0 && train ? input.h0.slice() : input.h0;
   const c0 = input.c0 && train ? input.c0.slice() : input.c0;
   const saved: SavedForward = { T, B, lengths, inputs: [], masks: [], ys: [], caches: [], h0, c0 };
-  const size = cacheSize(st.cell, T, B, H);
+  const size = cacheSize(st.cell, T, B, H, P);
   let x = input.x;
   for (let k = 0; k < L; k++) {
     let mask: FloatArray | null = null;
@@ -116,7 +122,7 @@ export function* forwardCalls(st: Stack, input: CheckedInput): Generator<KernelC
       for (let i = 0; i < x.length; i++) masked[i] = x[i] * mask[i];
       x = masked;
     }
-    const y = k === L - 1 ? allocate(st.dtype, T * B * D * H) : st.workspace.take(`y${k}`, T * B * D * H);
+    const y = k === L - 1 ? allocate(st.dtype, T * B * D * P) : st.workspace.take(`y${k}`, T * B * D * P);
     for (let d = 0; d < D; d++) {
       const s = k * D + d;
       const p = st.params[s];
@@ -124,12 +130,13 @@ export function* forwardCalls(st: Stack, input: CheckedInput): Generator<KernelC
       yield {
         op: 'forward',
         args: {
-          T, B, I: k === 0 ? st.inputSize : D * H, H, reverse: d === 1, batchFirst: st.batchFirst, lengths,
-          yStride: D * H, yOffset: d * H,
-          y, hN: stateOf(hN.data, s, B, H), cN: cN ? stateOf(cN.data, s, B, H) : null, cache,
-          x, h0: h0 ? stateOf(h0, s, B, H) : null, c0: c0 ? stateOf(c0, s, B, H) : null,
+          T, B, I: k === 0 ? st.inputSize : D * P, H, P, reverse: d === 1, batchFirst: st.batchFirst, lengths,
+          yStride: D * P, yOffset: d * P,
+          y, hN: stateOf(hN.data, s, B, P), cN: cN ? stateOf(cN.data, s, B, H) : null, cache,
+          x, h0: h0 ? stateOf(h0, s, B, P) : null, c0: c0 ? stateOf(c0, s, B, H) : null,
           weightIh: p.weightIh.value.data, weightHh: p.weightHh.value.data,
           biasIh: p.biasIh?.value.data ?? null, biasHh: p.biasHh?.value.data ?? null,
+          weightHr: p.weightHr?.value.data ?? null,
         },
       };
       saved.caches.push(cache);
@@ -139,7 +146,7 @@ export function* forwardCalls(st: Stack, input: CheckedInput): Generator<KernelC
     saved.ys.push(y);
     x = y;
   }
-  const output: SequenceTensor = { data: x, shape: st.batchFirst ? [B, T, D * H] : [T, B, D * H] };
+  const output: SequenceTensor = { data: x, shape: st.batchFirst ? [B, T, D * P] : [T, B, D * P] };
   if (lengths) output.lengths = lengths.slice();
   const result: RecurrentOutput = cN ? { output, hN, cN } : { output, hN };
   return { result, saved: train ? saved : null };
@@ -148,14 +155,15 @@ export function* forwardCalls(st: Stack, input: CheckedInput): Generator<KernelC
 export function* backwardCalls(st: Stack, saved: SavedForward, up: CheckedUpstream): Generator<KernelCall, RecurrentInputGradients, void> {
   const { T, B, lengths } = saved;
   const H = st.hiddenSize;
+  const P = hSize(st);
   const D = st.numDirections;
   const L = st.numLayers;
-  const dh0 = zeros([L * D, B, H], st.dtype);
+  const dh0 = zeros([L * D, B, P], st.dtype);
   const dc0 = st.cell === 'lstm' ? zeros([L * D, B, H], st.dtype) : null;
   const dInput = allocate(st.dtype, T * B * st.inputSize);
   let dy = up.dOutput; // the caller's dOutput, read in place by the last layer's kernels
   for (let k = L - 1; k >= 0; k--) {
-    const I = k === 0 ? st.inputSize : D * H;
+    const I = k === 0 ? st.inputSize : D * P;
     // Layer k−1 reads layer k's dX as its dy while writing its own: two buffers, used in turn.
     const dX = k === 0 ? dInput : st.workspace.take(`dx${k % 2}`, T * B * I).fill(0);
     for (let d = 0; d < D; d++) {
@@ -164,15 +172,16 @@ export function* backwardCalls(st: Stack, saved: SavedForward, up: CheckedUpstre
       yield {
         op: 'backward',
         args: {
-          T, B, I, H, reverse: d === 1, batchFirst: st.batchFirst, lengths, yStride: D * H, yOffset: d * H,
-          dx: dX, dh0: stateOf(dh0.data, s, B, H), dc0: dc0 ? stateOf(dc0.data, s, B, H) : null,
+          T, B, I, H, P, reverse: d === 1, batchFirst: st.batchFirst, lengths, yStride: D * P, yOffset: d * P,
+          dx: dX, dh0: stateOf(dh0.data, s, B, P), dc0: dc0 ? stateOf(dc0.data, s, B, H) : null,
           dWeightIh: p.weightIh.grad.data, dWeightHh: p.weightHh.grad.data,
           dBiasIh: p.biasIh?.grad.data ?? null, dBiasHh: p.biasHh?.grad.data ?? null,
+          dWeightHr: p.weightHr?.grad.data ?? null,
           dy,
-          dhN: up.dhN ? stateOf(up.dhN, s, B, H) : null,
+          dhN: up.dhN ? stateOf(up.dhN, s, B, P) : null,
           dcN: up.dcN ? stateOf(up.dcN, s, B, H) : null,
-          x: saved.inputs[k], h0: saved.h0 ? stateOf(saved.h0, s, B, H) : null, c0: saved.c0 ? stateOf(saved.c0, s, B, H) : null,
-          weightIh: p.weightIh.value.data, weightHh: p.weightHh.value.data,
+          x: saved.inputs[k], h0: saved.h0 ? stateOf(saved.h0, s, B, P) : null, c0: saved.c0 ? stateOf(saved.c0, s, B, H) : null,
+          weightIh: p.weightIh.value.data, weightHh: p.weightHh.value.data, weightHr: p.weightHr?.value.data ?? null,
           y: saved.ys[k], cache: saved.caches[s],
         },
       };

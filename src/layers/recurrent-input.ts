@@ -20,6 +20,8 @@ export interface LayerSizes {
   readonly cell: CellKind;
   readonly inputSize: number;
   readonly hiddenSize: number;
+  /** 0 = none; else the size of h (LSTM projection, PyTorch's proj_size) */
+  readonly projSize: number;
   readonly numLayers: number;
   readonly numDirections: number;
   readonly batchFirst: boolean;
@@ -61,6 +63,11 @@ export function checkLengths(call: string, arg: string, value: unknown, B: numbe
   return out;
 }
 
+/** The size of h: projSize when the layer has a projection, else hiddenSize (c is always hiddenSize). */
+export function hSize(layer: LayerSizes): number {
+  return layer.projSize > 0 ? layer.projSize : layer.hiddenSize;
+}
+
 function checkDtype(label: string, data: FloatArray, dtype: DType): void {
   if (dtypeOf(data) !== dtype) {
     throw new TypeError(`${label}: expected ${dtype === 'float32' ? 'a Float32Array' : 'a Float64Array'} (the layer's dtype), received ${describe(data)}`);
@@ -79,10 +86,10 @@ export function checkForwardInputs(name: string, layer: LayerSizes, x: SequenceT
   if (B === 0) throw new RangeError(`${name}.forward(x): expected a batch of at least 1, received shape [${shape.join(', ')}]`);
   checkDtype(`${name}.forward(x)`, x.data, layer.dtype);
   const lengths = checkLengths(`${name}.forward`, 'x.lengths', x.lengths, B, T);
-  const stateShape = [layer.numLayers * layer.numDirections, B, layer.hiddenSize];
-  for (const [label, s] of [['h0', h0], ['c0', c0]] as const) {
+  const LD = layer.numLayers * layer.numDirections;
+  for (const [label, s, shape] of [['h0', h0, [LD, B, hSize(layer)]], ['c0', c0, [LD, B, layer.hiddenSize]]] as const) {
     if (!s) continue;
-    checkTensor(`${name}.forward(${label})`, s, stateShape);
+    checkTensor(`${name}.forward(${label})`, s, shape);
     checkDtype(`${name}.forward(${label})`, s.data, layer.dtype);
   }
   if (c0 && layer.cell !== 'lstm') throw new TypeError(`${name}.forward(c0): only LSTM has a cell state, received a c0 tensor`);
@@ -95,10 +102,12 @@ export function checkUpstream(name: string, layer: LayerSizes, grads: unknown, T
     throw new TypeError(`${name}.backward(grads): expected { dOutput?, dhN?, dcN? }, received ${describe(grads)}`);
   }
   const { dOutput, dhN, dcN } = grads as { dOutput?: Tensor | null; dhN?: Tensor | null; dcN?: Tensor | null };
-  const F = layer.numDirections * layer.hiddenSize;
+  const F = layer.numDirections * hSize(layer);
   const outShape = layer.batchFirst ? [B, T, F] : [T, B, F];
-  const stateShape = [layer.numLayers * layer.numDirections, B, layer.hiddenSize];
-  for (const [label, g, shape] of [['dOutput', dOutput, outShape], ['dhN', dhN, stateShape], ['dcN', dcN, stateShape]] as const) {
+  const LD = layer.numLayers * layer.numDirections;
+  const hShape = [LD, B, hSize(layer)];
+  const cShape = [LD, B, layer.hiddenSize];
+  for (const [label, g, shape] of [['dOutput', dOutput, outShape], ['dhN', dhN, hShape], ['dcN', dcN, cShape]] as const) {
     if (!g) continue;
     checkTensor(`${name}.backward(${label})`, g, shape);
     checkDtype(`${name}.backward(${label})`, g.data, layer.dtype);

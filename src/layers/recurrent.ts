@@ -5,7 +5,9 @@
  * (which kernel call reads and writes which array) live in recurrent-calls.ts, the checks in
  * recurrent-input.ts.
  *
- * Shapes: x [B, T, I] (batchFirst) or [T, B, I]; output [B, T, D·H] or [T, B, D·H]; h0/hN/c0/cN [L·D, B, H].
+ * Shapes: x [B, T, I] (batchFirst) or [T, B, I]; output [B, T, D·P] or [T, B, D·P]; h0/hN [L·D, B, P],
+ * c0/cN [L·D, B, H], where P = H, or an LSTM's projSize (PyTorch's proj_size: h_t = W_hr · (o_t ⊙ tanh c_t),
+ * weight_hr_l{k}[_reverse] [P, H], weight_hh [4H, P], layers above the first take D·P inputs).
  *
  * Ragged batches: `forward({ data, shape, lengths }, h0?, c0?)` with lengths B integers in 1..T, any order,
  * gives PyTorch's pack_padded_sequence(enforce_sorted=False) → pad_packed_sequence(total_length=T):
@@ -36,7 +38,7 @@ import { allocate, zeros } from '../tensor.js';
 import { checkBoolean, checkInt, checkNumber, checkOneOf, describe } from '../errors.js';
 import { Rng } from '../random.js';
 import { Module } from './module.js';
-import { checkForwardInputs, checkUpstream, type SequenceTensor } from './recurrent-input.js';
+import { checkForwardInputs, checkUpstream, hSize, type SequenceTensor } from './recurrent-input.js';
 import {
   backwardCalls, forwardCalls, Workspace,
   type DirectionParams, type KernelCall, type RecurrentInputGradients, type RecurrentOutput, type SavedForward, type Stack,
@@ -53,6 +55,8 @@ export interface RecurrentOptions {
   batchFirst?: boolean;
   dropout?: number;
   bidirectional?: boolean;
+  /** LSTM only: PyTorch's proj_size, an integer in [0, hiddenSize); 0 (the default) = no projection. */
+  projSize?: number;
   backend?: BackendChoice | Backend;
   threads?: number;
   seed?: number;
@@ -79,6 +83,8 @@ export abstract class RecurrentLayer extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** PyTorch's proj_size: 0 = none, else the size of h (LSTM only, < hiddenSize). */
+  readonly projSize: number;
   readonly dtype: DType;
   readonly backend: Backend;
   private readonly directionParams: DirectionParams[] = [];
@@ -100,6 +106,7 @@ export abstract class RecurrentLayer extends Module {
     this.dropout = checkNumber('dropout', options.dropout ?? 0, { min: 0, max: 1 });
     if (this.dropout === 1) throw new RangeError('dropout: expected a probability in [0, 1), received 1');
     this.bidirectional = checkBoolean('bidirectional', options.bidirectional ?? false);
+    this.projSize = checkProjSize(name, cell, options.projSize, this.hiddenSize);
     this.dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     this.rng = new Rng(options.seed);
     this.backend = this.chooseBackend(options);
@@ -109,6 +116,11 @@ export abstract class RecurrentLayer extends Module {
 
   get numDirections(): number {
     return this.bidirectional ? 2 : 1;
+  }
+
+  /** The size of h (and of each direction's output block): projSize when set, else hiddenSize. */
+  get stateSize(): number {
+    return hSize(this);
   }
 
   private chooseBackend(options: RecurrentOptions): Backend {
@@ -125,12 +137,14 @@ export abstract class RecurrentLayer extends Module {
     return resolveBackend(choice, { threads: options.threads });
   }
 
+  /** PyTorch's names, shapes and order (weight_hr last); every parameter uniform(−1/√H, 1/√H), W_hr too. */
   private initParameters(): void {
     const G = gateCount(this.cell);
     const H = this.hiddenSize;
+    const P = this.stateSize;
     const bound = 1 / Math.sqrt(H);
     for (let k = 0; k < this.numLayers; k++) {
-      const inK = k === 0 ? this.inputSize : this.numDirections * H;
+      const inK = k === 0 ? this.inputSize : this.numDirections * P;
       for (let d = 0; d < this.numDirections; d++) {
         const suffix = `_l${k}${d === 1 ? '_reverse' : ''}`;
         const make = (prefix: string, shape: number[]): Parameter => {
@@ -140,9 +154,10 @@ export abstract class RecurrentLayer extends Module {
         };
         this.directionParams.push({
           weightIh: make('weight_ih', [G * H, inK]),
-          weightHh: make('weight_hh', [G * H, H]),
+          weightHh: make('weight_hh', [G * H, P]),
           biasIh: this.bias ? make('bias_ih', [G * H]) : null,
           biasHh: this.bias ? make('bias_hh', [G * H]) : null,
+          weightHr: this.projSize > 0 ? make('weight_hr', [P, H]) : null,
         });
       }
     }
@@ -153,6 +168,7 @@ export abstract class RecurrentLayer extends Module {
     for (const p of this.directionParams) {
       out.push(p.weightIh, p.weightHh);
       if (p.biasIh && p.biasHh) out.push(p.biasIh, p.biasHh);
+      if (p.weightHr) out.push(p.weightHr);
     }
     return out;
   }
@@ -196,7 +212,7 @@ export abstract class RecurrentLayer extends Module {
 
   private stack(): Stack {
     return {
-      cell: this.cell, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
+      cell: this.cell, inputSize: this.inputSize, hiddenSize: this.hiddenSize, projSize: this.projSize, numLayers: this.numLayers,
       numDirections: this.numDirections, batchFirst: this.batchFirst, dtype: this.dtype, dropout: this.dropout,
       training: this.training, params: this.directionParams, workspace: this.workspace,
       dropoutMask: (n) => this.dropoutMask(n),
@@ -250,4 +266,16 @@ export abstract class RecurrentLayer extends Module {
     for (let i = 0; i < n; i++) mask[i] = this.rng.next() < keep ? 1 / keep : 0;
     return mask;
   }
+}
+
+/** projSize: 0 (none) or, for an LSTM, an integer in [1, hiddenSize) — PyTorch's proj_size rules. */
+function checkProjSize(name: string, cell: CellKind, value: unknown, hiddenSize: number): number {
+  if (value === undefined) return 0;
+  const n = checkInt('projSize', value, 0);
+  if (n === 0) return 0;
+  if (cell !== 'lstm') throw new RangeError(`projSize: only LSTM takes a projection (PyTorch's proj_size), received projSize ${n} for ${name}`);
+  if (n >= hiddenSize) {
+    throw new RangeError(`projSize: expected an integer in [0, hiddenSize) = [0, ${hiddenSize}) (PyTorch's proj_size must be smaller than hidden_size), received ${n}`);
+  }
+  return n;
 }

@@ -9,6 +9,8 @@
  *   <cell>_l…            whole sequences through a layer (loadGoldenFixture)
  *   <cell>_packed_l…     ragged batches: the same layout plus config.lengths (loadGoldenFixture)
  *   cell_<cell>_k…       K steps of a one-step cell, torch.nn.*Cell (loadCellGoldenFixture)
+ * LSTM projections (torch.nn.LSTM(..., proj_size=P)) are layer fixtures named lstm_proj_p<P>_l… and packed
+ * ones named lstm_packed_proj_p<P>_l…, with config.projSize = P (runGoldenLayer passes it to the layer).
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,8 @@ export interface GoldenConfig {
   B: number;
   T: number;
   hasInitialState: boolean;
+  /** LSTM projection fixtures only: PyTorch's proj_size P (1 ≤ P < hiddenSize); absent = none (P = H). */
+  projSize?: number;
   /**
    * Packed fixtures only: B lengths in 1..T, unsorted. PyTorch ran pack_padded_sequence(x, lengths,
    * batch_first=True, enforce_sorted=False) → layer → pad_packed_sequence(total_length=T): output rows past a
@@ -46,9 +50,9 @@ export interface GoldenFixture {
   upstreamKind: 'dense' | 'last_step';
   /** PyTorch state_dict names: weight_ih_l0, bias_hh_l1_reverse, … */
   params: Record<string, Tensor>;
-  /** x [B,T,I] (batch first); h0, c0 [L·D,B,H] only when config.hasInitialState (c0 for LSTM) */
+  /** x [B,T,I] (batch first); h0 [L·D,B,P], c0 [L·D,B,H] only when config.hasInitialState (c0 for LSTM) */
   inputs: { x: Tensor; h0?: Tensor; c0?: Tensor };
-  /** output [B,T,D·H], h_n [L·D,B,H], c_n (LSTM) */
+  /** output [B,T,D·P], h_n [L·D,B,P], c_n [L·D,B,H] (LSTM); P = projSize, or H without one */
   outputs: { output: Tensor; h_n: Tensor; c_n?: Tensor };
   upstream: { d_output: Tensor; d_h_n: Tensor; d_c_n?: Tensor };
   /** parameter names as in params, plus x, and h0 / c0 when the config has initial states */
@@ -183,7 +187,7 @@ export function runGoldenLayer(f: GoldenFixture, backend: Backend, dtype: DType,
   const c = f.config;
   const layer = createRecurrentLayer(c.cell, {
     inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
-    bias: c.bias, batchFirst, backend, dtype, seed: 0,
+    bias: c.bias, projSize: c.projSize, batchFirst, backend, dtype, seed: 0,
   });
   layer.loadStateDict(f.params);
   const layout = (t: Tensor): Tensor => (batchFirst ? t : swapBatchTime(t));

@@ -10,17 +10,19 @@ import { listGoldenFixtures, loadGoldenFixture } from '../helpers/golden.js';
 function expectedParamShapes(c: ReturnType<typeof loadGoldenFixture>['config']): Record<string, number[]> {
   const G = gateCount(c.cell);
   const H = c.hiddenSize;
+  const P = c.projSize ?? H; // PyTorch's proj_size (LSTM projection fixtures), else H
   const D = c.bidirectional ? 2 : 1;
   const shapes: Record<string, number[]> = {};
   for (let l = 0; l < c.numLayers; l++) {
     for (const suffix of c.bidirectional ? ['', '_reverse'] : ['']) {
-      const I = l === 0 ? c.inputSize : D * H;
+      const I = l === 0 ? c.inputSize : D * P;
       shapes[`weight_ih_l${l}${suffix}`] = [G * H, I];
-      shapes[`weight_hh_l${l}${suffix}`] = [G * H, H];
+      shapes[`weight_hh_l${l}${suffix}`] = [G * H, P];
       if (c.bias) {
         shapes[`bias_ih_l${l}${suffix}`] = [G * H];
         shapes[`bias_hh_l${l}${suffix}`] = [G * H];
       }
+      if (c.projSize !== undefined) shapes[`weight_hr_l${l}${suffix}`] = [P, H];
     }
   }
   return shapes;
@@ -40,25 +42,27 @@ describe('PyTorch golden fixtures', () => {
     const f = loadGoldenFixture(name);
     const c = f.config;
     const { B, T, hiddenSize: H } = c;
+    const P = c.projSize ?? H;
     const D = c.bidirectional ? 2 : 1;
     const LD = c.numLayers * D;
     const lstm = c.cell === 'lstm';
-    const state = [LD, B, H];
+    const state = [LD, B, P];
+    const cell = [LD, B, H];
     const params = expectedParamShapes(c);
     expect(c.batchFirst).toBe(true);
     expect(shapes(f.params)).toEqual(params);
     expect(shapes(f.inputs)).toEqual({
       x: [B, T, c.inputSize],
       ...(c.hasInitialState ? { h0: state } : {}),
-      ...(c.hasInitialState && lstm ? { c0: state } : {}),
+      ...(c.hasInitialState && lstm ? { c0: cell } : {}),
     });
-    expect(shapes(f.outputs)).toEqual({ output: [B, T, D * H], h_n: state, ...(lstm ? { c_n: state } : {}) });
-    expect(shapes(f.upstream)).toEqual({ d_output: [B, T, D * H], d_h_n: state, ...(lstm ? { d_c_n: state } : {}) });
+    expect(shapes(f.outputs)).toEqual({ output: [B, T, D * P], h_n: state, ...(lstm ? { c_n: cell } : {}) });
+    expect(shapes(f.upstream)).toEqual({ d_output: [B, T, D * P], d_h_n: state, ...(lstm ? { d_c_n: cell } : {}) });
     expect(shapes(f.grads)).toEqual({
       ...params,
       x: [B, T, c.inputSize],
       ...(c.hasInitialState ? { h0: state } : {}),
-      ...(c.hasInitialState && lstm ? { c0: state } : {}),
+      ...(c.hasInitialState && lstm ? { c0: cell } : {}),
     });
     for (const t of Object.values({ ...f.params, ...f.outputs, ...f.grads })) expect(t!.data.every(Number.isFinite)).toBe(true);
   });

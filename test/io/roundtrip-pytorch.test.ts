@@ -43,5 +43,18 @@ describe('PyTorch → fastrnn', () => {
       expect(relativeError(hN.data, torch.h_n.data)).toBeLessThanOrEqual(TOL);
       expect(relativeError(cN!.data, torch.c_n.data)).toBeLessThanOrEqual(TOL);
     });
+
+    it(`a torch.nn.LSTM(5, 6, 2, bidirectional, proj_size=2) state_dict saved by PyTorch loads (strict) into LSTM({ projSize: 2 }) and gives PyTorch's outputs (${backend.name})`, () => {
+      const lstm = new LSTM({ inputSize: 5, hiddenSize: 6, numLayers: 2, bidirectional: true, projSize: 2, backend: backend.name, seed: 0 });
+      const sd = loadSafetensorsSync(`${dir}pytorch_lstm_proj.safetensors`);
+      expect(Object.keys(sd).sort()).toEqual(Object.keys(lstm.stateDict()).sort());
+      lstm.loadStateDict(sd);
+      const torch = loadSafetensorsSync(`${dir}pytorch_lstm_proj.torch.safetensors`);
+      const { output, hN, cN } = lstm.eval().forward(torch.x, torch.h0, torch.c0);
+      expect(output.shape).toEqual([3, 4, 4]);
+      expect(relativeError(output.data, torch.output.data), 'output').toBeLessThanOrEqual(TOL);
+      expect(relativeError(hN.data, torch.h_n.data), 'h_n').toBeLessThanOrEqual(TOL);
+      expect(relativeError(cN!.data, torch.c_n.data), 'c_n').toBeLessThanOrEqual(TOL);
+    });
   }
 });

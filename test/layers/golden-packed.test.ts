@@ -2,7 +2,8 @@
 // → RNN/LSTM/GRU → pad_packed_sequence(total_length=T), test/fixtures/make_golden.py) through every engine,
 // batch-first and time-major, with x.lengths. Outputs, each sequence's own final states and all gradients
 // within 1e-5 relative (float32) / 1e-6 (float64 reference); output and grad-x rows past a length exactly 0,
-// although the fixture's d_output there is nonzero (PyTorch ignores it, so must we).
+// although the fixture's d_output there is nonzero (PyTorch ignores it, so must we). Includes LSTM
+// projections (lstm_packed_proj_p<P>_…, proj_size = P).
 import { describe, expect, it } from 'vitest';
 import { listGoldenFixtures, loadGoldenFixture, runGoldenLayer, type GoldenFixture } from '../helpers/golden.js';
 import { testBackends } from '../helpers/backends.js';
@@ -50,6 +51,9 @@ describe('PyTorch packed-sequence golden fixtures', () => {
       }
       expect(mine.some((n) => !n.includes('_init')), `${cell} without initial state`).toBe(true);
     }
+    const proj = fixtures.filter((n) => n.startsWith('lstm_packed_proj_'));
+    expect(proj.some((n) => n.includes('_l2bi_')) && proj.some((n) => n.includes('_l1uni_')), 'LSTM projections (proj_size), packed').toBe(true);
+    for (const name of proj) expect(loadGoldenFixture(name).config.projSize, name).toBeGreaterThan(0);
   });
 
   it.each(fixtures)('%s: lengths are ragged and d_output past them is nonzero (so ignoring it is tested)', (name) => {

@@ -1,6 +1,7 @@
 // Every PyTorch golden fixture (test/fixtures/make_golden.py) through every engine, batch-first and
 // time-major: outputs, final states and all gradients within 1e-5 relative of PyTorch 1.13 (float32), or
 // within 1e-6 for the float64 reference (the goldens are exact float64 results rounded once to float32).
+// Includes LSTM projections (lstm_proj_p<P>_…: torch.nn.LSTM(..., proj_size=P), weight_hr's gradient too).
 import { describe, expect, it } from 'vitest';
 import { listGoldenFixtures, loadGoldenFixture, runGoldenLayer, type GoldenFixture } from '../helpers/golden.js';
 import { testBackends } from '../helpers/backends.js';
@@ -32,6 +33,17 @@ describe('PyTorch golden fixtures', () => {
   it('covers every implemented cell, and no packed or one-step-cell fixture', () => {
     for (const cell of CELL_KINDS) expect(fixtures.some((n) => n.startsWith(`${cell}_`)), cell).toBe(true);
     expect(fixtures.filter((n) => n.includes('_packed_') || n.startsWith('cell_'))).toEqual([]);
+  });
+  it('covers LSTM projections (proj_size): 1–2 layers, both directions, with and without initial states and bias', () => {
+    const proj = fixtures.filter((n) => n.startsWith('lstm_proj_'));
+    for (const part of ['_l1uni_', '_l1bi_', '_l2uni_', '_l2bi_', '_init', '_nobias', '_p1_']) expect(proj.some((n) => n.includes(part)), part).toBe(true);
+    expect(proj.some((n) => !n.includes('_init')), 'without initial state').toBe(true);
+    for (const name of proj) {
+      const { config, params } = loadGoldenFixture(name);
+      expect(config.projSize, name).toBe(Number(/_p(\d+)_/.exec(name)![1]));
+      expect(config.projSize! < config.hiddenSize, name).toBe(true);
+      expect(params.weight_hr_l0.shape, name).toEqual([config.projSize, config.hiddenSize]);
+    }
   });
   for (const batchFirst of [true, false]) {
     const layout = batchFirst ? 'batch-first' : 'time-major';

@@ -12,12 +12,14 @@
  * never computed. For entry m:
  *   xRow[m]      first float of x_t (and of dx_t): rowOf(batchFirst, T, B, t, b)·I
  *   yRow[m]      first float of this direction's block of y_t (and of dy_t): row·yStride + yOffset
- *   hRow[m]      first float of sequence b's row in a [B, H] array (h0, hN, the running state): b·H
+ *   hRow[m]      first float of sequence b's row in a [B, P] array (h0, hN, the running h): b·P
  *   prev[m]      the same sequence's entry one step earlier, −1 at step 0
  *   prevYRow[m]  yRow[prev[m]], where h_{t−1} sits in y (−1 at step 0, where h_{t−1} is h0 or zeros)
- * Kernels index their training cache and their per-call scratch by entry: row m of an [N, ·] array.
+ * P is the size of h: H, or an LSTM's projection size (1 ≤ P < H); an LSTM's cell-state rows ([B, H]: c0,
+ * cN, the running c) are at batch[m]·H. Kernels index their training cache and their per-call scratch by
+ * entry: row m of an [N, ·] array.
  */
-import type { RecurrentBackwardArgs, RecurrentSizes } from '../backend.js';
+import type { CellKind, RecurrentBackwardArgs, RecurrentForwardArgs, RecurrentSizes } from '../backend.js';
 import { lengthOf, rowOf } from '../backend.js';
 import type { FloatArray } from '../../tensor.js';
 import { describe } from '../../errors.js';
@@ -40,7 +42,7 @@ const MAX_OFFSET = 2 ** 31 - 1;
 
 /** Checks what the plan relies on (lengths, the y block), then lists the entries. */
 export function stepPlan(cell: string, a: RecurrentSizes): StepPlan {
-  const { T, B, I, H, reverse, batchFirst, lengths, yStride, yOffset } = a;
+  const { T, B, I, P, reverse, batchFirst, lengths, yStride, yOffset } = a;
   checkLayout(cell, a);
   let N = 0;
   for (let b = 0; b < B; b++) N += lengthOf(lengths, T, b);
@@ -65,7 +67,7 @@ export function stepPlan(cell: string, a: RecurrentSizes): StepPlan {
       plan.batch[m] = b;
       plan.xRow[m] = row * I;
       plan.yRow[m] = row * yStride + yOffset;
-      plan.hRow[m] = b * H;
+      plan.hRow[m] = b * P;
       plan.prev[m] = latest[b];
       plan.prevYRow[m] = latest[b] >= 0 ? plan.yRow[latest[b]] : -1;
       latest[b] = m;
@@ -77,12 +79,12 @@ export function stepPlan(cell: string, a: RecurrentSizes): StepPlan {
 }
 
 function checkLayout(cell: string, a: RecurrentSizes): void {
-  const { T, B, I, H, lengths, yStride, yOffset } = a;
-  if (!Number.isInteger(yStride) || yStride < H) {
-    throw new RangeError(`${cell}: expected yStride an integer >= H = ${H}, received ${yStride}`);
+  const { T, B, I, P, lengths, yStride, yOffset } = a;
+  if (!Number.isInteger(yStride) || yStride < P) {
+    throw new RangeError(`${cell}: expected yStride an integer >= P = ${P}, received ${yStride}`);
   }
-  if (!Number.isInteger(yOffset) || yOffset < 0 || yOffset > yStride - H) {
-    throw new RangeError(`${cell}: expected yOffset an integer in [0, yStride − H] = [0, ${yStride - H}], received ${yOffset}`);
+  if (!Number.isInteger(yOffset) || yOffset < 0 || yOffset > yStride - P) {
+    throw new RangeError(`${cell}: expected yOffset an integer in [0, yStride − P] = [0, ${yStride - P}], received ${yOffset}`);
   }
   if (T * B * Math.max(I, yStride) > MAX_OFFSET) {
     throw new RangeError(`${cell}: the reference engine addresses at most 2^31 − 1 floats per array, received T·B·max(I, yStride) = ${T * B * Math.max(I, yStride)}`);
@@ -95,29 +97,56 @@ function checkLayout(cell: string, a: RecurrentSizes): void {
   }
 }
 
-/** Zeros this direction's block of y at every padded step (t ≥ lengths[b]). */
-export function zeroPaddedSteps(y: FloatArray, a: RecurrentSizes): void {
-  const { T, B, H, batchFirst, lengths, yStride, yOffset } = a;
-  if (!lengths) return;
-  for (let b = 0; b < B; b++) {
-    for (let t = lengths[b]; t < T; t++) {
-      const o = rowOf(batchFirst, T, B, t, b) * yStride + yOffset;
-      y.fill(0, o, o + H);
+/**
+ * The projection fields every cell receives (contract v2): P = H and no W_hr for RNN, GRU and a plain LSTM;
+ * an LSTM with a projection has 1 ≤ P < H and weightHr [P, H] (and, in backward, dWeightHr [P, H]).
+ */
+export function checkProjection(cell: CellKind, a: RecurrentForwardArgs | RecurrentBackwardArgs, call: 'forward' | 'backward'): void {
+  const { H, P } = a;
+  const label = `${cell} ${call}`;
+  if (typeof P !== 'number') throw new TypeError(`${label}: expected P (the size of h) an integer, received ${describe(P)}`);
+  if (cell !== 'lstm' && P !== H) {
+    throw new RangeError(`${label}: expected P = H = ${H} (only an LSTM has a projection, P < H), received P = ${describe(P)}`);
+  }
+  if (!Number.isInteger(P) || P < 1 || P > H) throw new RangeError(`${label}: expected P an integer in [1, H] = [1, ${H}], received ${describe(P)}`);
+  const fields: [string, unknown][] = [['weightHr', a.weightHr]];
+  if (call === 'backward') fields.push(['dWeightHr', (a as RecurrentBackwardArgs).dWeightHr]);
+  for (const [name, value] of fields) {
+    if (P === H) {
+      if (value !== null && value !== undefined) {
+        throw new TypeError(`${label}: expected ${name} null (no projection: P = H = ${H}), received ${describe(value)}`);
+      }
+    } else if (!(value instanceof Float32Array || value instanceof Float64Array)) {
+      throw new TypeError(`${label}: expected ${name} a Float32Array or Float64Array of P·H = ${P * H} floats (projection P = ${P} < H = ${H}), received ${describe(value)}`);
+    } else if (value.length !== P * H) {
+      throw new RangeError(`${label}: expected ${name} [P, H] = [${P}, ${H}] (${P * H} floats), received ${describe(value)}`);
     }
   }
 }
 
-/** The running state of every sequence [B, H] in y's type, starting from h0/c0 or zeros. */
-export function initialState(like: FloatArray, B: number, H: number, init: FloatArray | null): FloatArray {
-  const state = new (like.constructor as { new (n: number): FloatArray })(B * H);
-  if (init) state.set(init.subarray(0, B * H));
+/** Zeros this direction's block of y at every padded step (t ≥ lengths[b]). */
+export function zeroPaddedSteps(y: FloatArray, a: RecurrentSizes): void {
+  const { T, B, P, batchFirst, lengths, yStride, yOffset } = a;
+  if (!lengths) return;
+  for (let b = 0; b < B; b++) {
+    for (let t = lengths[b]; t < T; t++) {
+      const o = rowOf(batchFirst, T, B, t, b) * yStride + yOffset;
+      y.fill(0, o, o + P);
+    }
+  }
+}
+
+/** The running state of every sequence [B, n] (n = P for h, H for c) in y's type, from h0/c0 or zeros. */
+export function initialState(like: FloatArray, B: number, n: number, init: FloatArray | null): FloatArray {
+  const state = new (like.constructor as { new (n: number): FloatArray })(B * n);
+  if (init) state.set(init.subarray(0, B * n));
   return state;
 }
 
-/** A [B, H] float64 gradient state, starting from the upstream gradient or zeros. */
-export function gradientState(B: number, H: number, upstream: FloatArray | null): Float64Array {
-  const state = new Float64Array(B * H);
-  if (upstream) state.set(upstream.subarray(0, B * H));
+/** A [B, n] float64 gradient state, starting from the upstream gradient or zeros. */
+export function gradientState(B: number, n: number, upstream: FloatArray | null): Float64Array {
+  const state = new Float64Array(B * n);
+  if (upstream) state.set(upstream.subarray(0, B * n));
   return state;
 }
 
@@ -156,25 +185,25 @@ function addColumnSums(db: FloatArray | null, d: Float64Array, rows: number, n: 
  * are the gradients of the input-side pre-activations (x_t · W_ihᵀ + b_ih) and of the recurrent-side ones
  * (h_{t−1} · W_hhᵀ + b_hh); RNN and LSTM pass the same array twice, GRU two (they differ in the n gate).
  *   dx_t  += dgi_t · W_ih               dW_ih += Σ dgi_tᵀ · x_t          db_ih += Σ dgi_t
- *   dW_hh += Σ dgh_tᵀ · h_{t−1}         db_hh += Σ dgh_t
+ *   dW_hh += Σ dgh_tᵀ · h_{t−1}         db_hh += Σ dgh_t                  (W_hh [G, P], h_{t−1} of size P)
  * h_{t−1} is the previous step's y (entries of steps ≥ 1) or h0 (step 0, entries 0 … B−1; a null h0 is zeros
  * and adds nothing).
  */
 export function addWeightAndInputGradients(a: RecurrentBackwardArgs, plan: StepPlan, dgi: Float64Array, dgh: Float64Array, G: number): void {
-  const { T, I, H, x, y, h0, weightIh, dx, dWeightIh, dWeightHh, dBiasIh, dBiasHh } = a;
+  const { T, I, P, x, y, h0, weightIh, dx, dWeightIh, dWeightHh, dBiasIh, dBiasHh } = a;
   const { N } = plan;
   const firstStep = plan.start[Math.min(1, T)]; // entries of step 0: B (0 when T = 0)
   scatterMatmulAB(dx, plan.xRow, dgi, weightIh, 0, N, I, G);
   gatherMatmulAtB(dWeightIh, dgi, x, plan.xRow, 0, N, G, I);
-  gatherMatmulAtB(dWeightHh, dgh.subarray(firstStep * G), y, plan.prevYRow, firstStep, N, G, H);
-  if (h0) gatherMatmulAtB(dWeightHh, dgh, h0, plan.hRow, 0, firstStep, G, H);
+  gatherMatmulAtB(dWeightHh, dgh.subarray(firstStep * G), y, plan.prevYRow, firstStep, N, G, P);
+  if (h0) gatherMatmulAtB(dWeightHh, dgh, h0, plan.hRow, 0, firstStep, G, P);
   addColumnSums(dBiasIh, dgi, N, G);
   addColumnSums(dBiasHh, dgh, N, G);
 }
 
 /**
  * The training cache, checked: a forward may run without one (null: nothing kept), a backward may not.
- * `needed` is cacheSize(cell, T, B, H); entries use its first N rows.
+ * `needed` is cacheSize(cell, T, B, H, P); entries use its first N rows.
  */
 export function checkedCache(cell: string, call: 'forward', cache: FloatArray | null, needed: number): FloatArray | null;
 export function checkedCache(cell: string, call: 'backward', cache: FloatArray | null, needed: number): FloatArray;

@@ -17,7 +17,7 @@
  *
  * Shapes: T steps, B batch, I input, H hidden, G = 3H gate columns. x [B,T,I] or [T,B,I], y [·,·,yStride]
  * (this direction's H columns at yOffset), h0/hN [B,H], W_ih [3H,I], W_hh [3H,H]. "t" runs over each
- * sequence's own steps (common.ts, the step plan).
+ * sequence's own steps (common.ts, the step plan). No projection: P = H, weightHr/dWeightHr null (index.ts).
  * Training cache (this engine's layout, cacheSize = T·B·4H, first N rows used): row m of [N, 4H] holds plan
  * entry m's gate activations r, z, n (after σ/tanh) and gh_n = W_hn·h_{t−1} + b_hn. Scratch: gi, gh [B, 3H]
  * per step, dgi, dgh [N, 3H] by plan entry, in float64.

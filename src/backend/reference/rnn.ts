@@ -12,6 +12,7 @@
  *
  * Shapes: T steps, B batch, I input, H hidden. x [B,T,I] or [T,B,I], y [·,·,yStride] (this direction's
  * H columns at yOffset), h0/hN [B,H]. "t" runs over each sequence's own steps (common.ts, the step plan).
+ * No projection: P = H and weightHr/dWeightHr are null (checked before the call, index.ts).
  * Training cache: none (f' follows from y). Scratch: pre [B, H] per step, dpre [N, H] by plan entry.
  */
 import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend.js';

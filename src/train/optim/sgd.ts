@@ -47,6 +47,12 @@ export class SGD extends Optimizer {
       const state = this.stateOf(p);
       const first = state.step === 0;
       const buf = momentum !== 0 ? this.buffer(p, 'momentum_buffer') : null;
+      if (!buf && weightDecay === 0) {
+        // Plain SGD: the same float32 results as the general loop below, without its per-element branches.
+        for (let i = 0; i < theta.length; i++) theta[i] -= lr * g[i];
+        state.step++;
+        continue;
+      }
       for (let i = 0; i < theta.length; i++) {
         let d = g[i] + weightDecay * theta[i];
         if (buf) {
