@@ -26,7 +26,7 @@ export function runCall(backend: Backend, c: RnnConfig, seed: number): Result {
   backend.recurrentBackward(c.cell, b);
   return {
     y: f.y, hN: f.hN, cN: f.cN, dx: b.dx, dh0: b.dh0, dc0: b.dc0,
-    dWeightIh: b.dWeightIh, dWeightHh: b.dWeightHh, dBiasIh: b.dBiasIh, dBiasHh: b.dBiasHh,
+    dWeightIh: b.dWeightIh, dWeightHh: b.dWeightHh, dBiasIh: b.dBiasIh, dBiasHh: b.dBiasHh, dWeightHr: b.dWeightHr,
   };
 }
 
@@ -59,6 +59,15 @@ for (const cell of CELLS) {
     { ...none, cell, T: 7, B: 32, I: 3, H: 17, withDhN: true, withDcN: true, reverse: true, lengths: randomLengths(r, 32, 7) },
     { ...all, cell, T: 5, B: 9, I: 5, H: 33, lengths: Int32Array.from([5, 5, 5, 5, 5, 5, 5, 5, 5]) },
   );
+  if (cell === 'lstm') {
+    // Projections (P < H): dense and ragged, small and large batches, both layouts, a wide output row.
+    configs.push(
+      { ...all, cell, T: 9, B: 5, I: 7, H: 40, P: 13, reverse: true, lengths: randomLengths(r, 5, 9) },
+      { ...all, cell, T: 33, B: 24, I: 17, H: 64, P: 20, batchFirst: true, yStride: 45, yOffset: 20, lengths: randomLengths(r, 24, 33) },
+      { ...none, cell, T: 16, B: 32, I: 64, H: 129, P: 1, withDy: true },
+      { ...all, cell, T: 1, B: 1, I: 1, H: 2, P: 1 },
+    );
+  }
   for (let i = 0; i < 7; i++) {
     // Keep the random draws moderate in size: the reference is the slow part of this file.
     let c = randomConfig(r, [cell]);
@@ -88,6 +97,7 @@ describe.each(paths)('native engine on the %s path', (path) => {
       { ...all, cell, T: 12, B: 32, I: 129, H: 200, reverse: true, batchFirst: true },
       { ...all, cell, T: 12, B: 32, I: 129, H: 200, lengths: randomLengths(r, 32, 12) },
       { ...all, cell, T: 6, B: 5, I: 300, H: 200, lengths: randomLengths(r, 5, 6) },
+      ...(cell === 'lstm' ? [{ ...all, cell, T: 12, B: 32, I: 129, H: 200, P: 70, lengths: randomLengths(r, 32, 12) }] : []),
     ] as RnnConfig[]) {
       const one = runCall(loadNativeBackend({ threads: 1 }), c, 7);
       const two = runCall(loadNativeBackend({ threads: 2 }), c, 7);
