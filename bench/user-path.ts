@@ -2,9 +2,12 @@
  * Issue-7 rows of `npm run bench`: what a user runs, next to the kernel.
  *
  *   user path  — one training step through the public API: batch-first RNN/LSTM/GRU layer, Linear head on
- *                hN, crossEntropy, backward, SGD step (zeroGrad included); B32 T64 I=H=128.
+ *                hN, crossEntropy, backward, SGD step (zeroGrad included); B32 T64 I=H=128. Two ways:
+ *                'defaults' (forward(x), backward({ dhN })) and 'lean', which says what a many-to-one step
+ *                does not need: forward(x, null, null, { returnOutput: false }) and
+ *                backward({ dhN }, { inputGradient: false }).
  *   kernel     — the same layer's work at kernel level: recurrentForward (with cache) + recurrentBackward,
- *                batch-first, gradient on hN only, no h0.
+ *                batch-first, gradient on hN only, no h0 — with dx for 'defaults', dx = null for 'lean'.
  *   ragged     — the user-path step with lengths averaging T/2 vs the same batch without lengths.
  * Runs alternate between the compared variants (medians), so slow spells of a shared machine hit all alike.
  */
@@ -18,7 +21,7 @@ import { fmt, table } from './table.js';
 import { median } from './timing.js';
 import { makeStep, trainStep, type StepConfig } from './workload.js';
 
-export interface UserPathRow { cell: CellKind; size: string; threads: number; kernelSeqPerS: number; userSeqPerS: number; ratio: number }
+export interface UserPathRow { cell: CellKind; size: string; threads: number; api: 'defaults' | 'lean'; kernelSeqPerS: number; userSeqPerS: number; ratio: number }
 export interface RaggedRow { cell: CellKind; size: string; threads: number; paddedSeqPerS: number; raggedSeqPerS: number; meanLength: number; speedup: number }
 
 function filled(n: number, seed: number): Float32Array {
@@ -32,7 +35,7 @@ function filled(n: number, seed: number): Float32Array {
 }
 
 /** A user's training step: layer → head on hN → cross-entropy → backward → SGD. */
-function userStep(cell: CellKind, B: number, T: number, H: number, backend: Backend, lengths: Int32Array | null) {
+function userStep(cell: CellKind, B: number, T: number, H: number, backend: Backend, lengths: Int32Array | null, lean = false) {
   const layer: RecurrentLayer = createRecurrentLayer(cell, { inputSize: H, hiddenSize: H, batchFirst: true, backend, seed: 1 });
   const head = new Linear({ inFeatures: H, outFeatures: 10, seed: 2 });
   const opt = new SGD([...layer.parameters(), ...head.parameters()], { lr: 1e-3 });
@@ -40,11 +43,12 @@ function userStep(cell: CellKind, B: number, T: number, H: number, backend: Back
   const targets = Array.from({ length: B }, (_, b) => b % 10);
   return () => {
     opt.zeroGrad();
-    const { hN } = layer.forward(x);
+    const { hN } = lean ? layer.forward(x, null, null, { returnOutput: false }) : layer.forward(x);
     const logits = head.forward({ data: hN.data, shape: [B, H] });
     const { grad } = crossEntropy(logits, targets);
-    const dh = head.backward(grad);
-    layer.backward({ dhN: { data: dh.data, shape: [1, B, H] } });
+    const dhN = { data: head.backward(grad).data, shape: [1, B, H] };
+    if (lean) layer.backward({ dhN }, { inputGradient: false });
+    else layer.backward({ dhN });
     opt.step();
   };
 }
@@ -78,16 +82,23 @@ export function benchUserPath(engines: { threads: number; backend: Backend }[], 
   for (const { threads, backend } of engines) {
     for (const cell of ['rnn_tanh', 'lstm', 'gru'] as CellKind[]) {
       const c: StepConfig = { cell, B, T, I: H, H, batchFirst: true, headOnHN: true, withH0: false };
-      const k = makeStep(c);
-      const [kernel, user, ragged] = alternate([() => trainStep(backend, c, k), userStep(cell, B, T, H, backend, null), userStep(cell, B, T, H, backend, lengths)], runs);
-      const kernelSeqPerS = B / (median(kernel) / 1000), userSeqPerS = B / (median(user) / 1000), raggedSeqPerS = B / (median(ragged) / 1000);
-      userRows.push({ cell, size, threads, kernelSeqPerS, userSeqPerS, ratio: userSeqPerS / kernelSeqPerS });
+      const cLean: StepConfig = { ...c, withDx: false };
+      const k = makeStep(c), kLean = makeStep(cLean);
+      const [kernel, user, kernelLean, userLean, ragged] = alternate([
+        () => trainStep(backend, c, k), userStep(cell, B, T, H, backend, null),
+        () => trainStep(backend, cLean, kLean), userStep(cell, B, T, H, backend, null, true),
+        userStep(cell, B, T, H, backend, lengths),
+      ], runs);
+      const perS = (times: number[]) => B / (median(times) / 1000);
+      const userSeqPerS = perS(user), raggedSeqPerS = perS(ragged);
+      userRows.push({ cell, size, threads, api: 'defaults', kernelSeqPerS: perS(kernel), userSeqPerS, ratio: userSeqPerS / perS(kernel) });
+      userRows.push({ cell, size, threads, api: 'lean', kernelSeqPerS: perS(kernelLean), userSeqPerS: perS(userLean), ratio: perS(userLean) / perS(kernelLean) });
       raggedRows.push({ cell, size, threads, paddedSeqPerS: userSeqPerS, raggedSeqPerS, meanLength, speedup: median(user.map((t, i) => t / ragged[i])) });
     }
   }
   console.log('\nUser path vs kernel (issue 7): one training step, batch-first, Linear head on hN, cross-entropy, SGD; medians of alternating runs:');
-  console.log(table(['cell', 'size', 'thr', 'kernel seq/s', 'user path seq/s', 'user/kernel', '≥ 90%'], userRows.map((r) => [
-    r.cell, r.size, r.threads, fmt(r.kernelSeqPerS, 0), fmt(r.userSeqPerS, 0), fmt(100 * r.ratio, 0) + '%', r.ratio >= 0.9 ? 'yes' : 'NO',
+  console.log(table(['cell', 'size', 'thr', 'api', 'kernel seq/s', 'user path seq/s', 'user/kernel', '≥ 90%'], userRows.map((r) => [
+    r.cell, r.size, r.threads, r.api, fmt(r.kernelSeqPerS, 0), fmt(r.userSeqPerS, 0), fmt(100 * r.ratio, 0) + '%', r.ratio >= 0.9 ? 'yes' : 'NO',
   ])));
   console.log(`\nRagged batches (issue 7): the same user-path step with lengths averaging ${fmt(meanLength, 1)} of T = ${T}, vs no lengths:`);
   console.log(table(['cell', 'size', 'thr', 'padded seq/s', 'ragged seq/s', 'speed-up', '≥ 1.6×'], raggedRows.map((r) => [

@@ -17,6 +17,8 @@ export interface StepConfig {
   lengths?: Int32Array | null;
   /** default true */
   withH0?: boolean;
+  /** default true; false passes dx = null (the input gradient not wanted) */
+  withDx?: boolean;
   /** upstream gradient only on hN (a head on the final state), as the user-path bench trains; default dy */
   headOnHN?: boolean;
 }
@@ -59,7 +61,7 @@ export function makeStep(c: StepConfig): Step {
   const seq = { T, B, I, H, P: H, reverse: false, batchFirst: c.batchFirst ?? false, lengths: c.lengths ?? null, yStride: H, yOffset: 0 };
   const forward = { ...seq, y, hN: new Float32Array(B * H), cN: null, cache, x, h0, c0: null, weightIh, weightHh, biasIh, biasHh, weightHr: null };
   const backward = {
-    ...seq, dx: new Float32Array(T * B * I), dh0: new Float32Array(B * H), dc0: null,
+    ...seq, dx: c.withDx === false ? null : new Float32Array(T * B * I), dh0: new Float32Array(B * H), dc0: null,
     dWeightIh: new Float32Array(G * H * I), dWeightHh: new Float32Array(G * H * H), dBiasIh: new Float32Array(G * H), dBiasHh: new Float32Array(G * H), dWeightHr: null,
     dy: c.headOnHN ? null : uniform(T * B * H, 1, 7), dhN: c.headOnHN ? uniform(B * H, 1, 8) : null, dcN: null,
     x, h0, c0: null, weightIh, weightHh, weightHr: null, y, cache,
@@ -68,13 +70,13 @@ export function makeStep(c: StepConfig): Step {
 }
 
 export function trainStep(backend: Backend, c: StepConfig, s: Step): void {
-  s.backward.dx.fill(0); // dx accumulates (contract v2); a layer zeroes its dInput the same way
+  s.backward.dx?.fill(0); // dx accumulates (contract v2); a layer zeroes its dInput the same way
   backend.recurrentForward(c.cell, s.forward);
   backend.recurrentBackward(c.cell, s.backward);
 }
 
 export async function trainStepAsync(backend: Backend, c: StepConfig, s: Step): Promise<void> {
-  s.backward.dx.fill(0);
+  s.backward.dx?.fill(0);
   await backend.recurrentForwardAsync!(c.cell, s.forward);
   await backend.recurrentBackwardAsync!(c.cell, s.backward);
 }

@@ -49,7 +49,7 @@ const FF kForwardFields[] = {
 };
 
 const BF kBackwardFields[] = {
-    {"dx", Extent::X, kOut, Null::Never, false, &BackwardArgs::dx, nullptr},
+    {"dx", Extent::X, kOut, Null::Allowed, false, &BackwardArgs::dx, nullptr},
     {"dh0", Extent::State, kOut, Null::Never, false, &BackwardArgs::dh0, nullptr},
     {"dWeightIh", Extent::WeightIh, kOut, Null::Never, false, &BackwardArgs::dw_ih, nullptr},
     {"dWeightHh", Extent::WeightHh, kOut, Null::Never, false, &BackwardArgs::dw_hh, nullptr},

@@ -17,6 +17,10 @@ export {
   type RecurrentGradients,
   type RecurrentInputGradients,
   type SequenceTensor,
+  type RecurrentStates,
+  type RecurrentStateGradients,
+  type ForwardOptions,
+  type BackwardOptions,
 } from './layers/recurrent.js';
 export { RNN, type RNNOptions } from './layers/rnn.js';
 export { LSTM } from './layers/lstm.js';

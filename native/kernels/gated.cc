@@ -202,7 +202,9 @@ static void small_weight_gradients(const Context& ctx, const WeightGradArgs& a) 
   const Plan& plan = *a.plan;
   const SeqArgs& q = *a.seq;
   const i64 rows = plan.rows, I = q.I, P = q.P, GH = a.GH;
-  if (!plan.packed) {
+  if (!a.dx) {
+    // the input gradient is not wanted
+  } else if (!plan.packed) {
     small_ab(ctx, rows, I, GH, a.dgi, GH, a.w_ih, a.dx, I, true);
   } else {
     float* dxw = scratch(kScratchGather, static_cast<std::size_t>(rows * I));
@@ -233,7 +235,7 @@ void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
     small_weight_gradients(ctx, a);
     return;
   }
-  {
+  if (a.dx) {
     float* wih = scratch(kSlotWeightIh, packed_b_size(ops, GH, I));
     ops.pack_b(ctx, MatView{a.w_ih, I, 1}, GH, I, wih);  // W_ih as B[K=GH, N=I]
     if (!plan.packed) {

@@ -226,7 +226,7 @@ struct WeightGradArgs {
   const float* y;
   const float* h0r;  // rank-ordered h0 (plan.h), or null
   const float* w_ih;
-  float* dx;
+  float* dx;  // null: not wanted
   float* dw_ih;
   float* dw_hh;
   float* db_ih;

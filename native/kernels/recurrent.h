@@ -6,7 +6,7 @@
 // (RNN 1, LSTM 4, GRU 3). x, dx [B,T,I] (batch-first) or [T,B,I]; y, dy the same order with rows of
 // y_stride floats, this direction owning columns [y_offset, y_offset + P); h0/hN [B,P], c0/cN [B,H];
 // W_ih [G·H, I], W_hh [G·H, P], b_ih/b_hh [G·H], W_hr [P, H] (LSTM with P < H only).
-// Null pointers: h0/c0 → zeros, bias → no bias, dy/dhN/dcN → zero upstream gradient, cN/dc0 → not wanted,
+// Null pointers: h0/c0 → zeros, bias → no bias, dy/dhN/dcN → zero upstream gradient, cN/dc0/dx → not wanted,
 // db → no bias gradient, cache (forward) → not training. lengths: see plan.h.
 // Outputs are overwritten (y only in its block), dx and parameter gradients accumulated (+=).
 // The cache (backend.ts cacheSize floats) is private to these kernels: gate activations then cell states

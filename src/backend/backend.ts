@@ -92,8 +92,8 @@ export interface RecurrentForwardArgs<A extends FloatArray = FloatArray> extends
 }
 
 export interface RecurrentBackwardArgs<A extends FloatArray = FloatArray> extends RecurrentSizes {
-  /** accumulated += [·, ·, I] (rows past a length receive nothing) */
-  dx: A;
+  /** accumulated += [·, ·, I] (rows past a length receive nothing); null: not wanted (its product is skipped) */
+  dx: A | null;
   /** out [B, P], overwritten */
   dh0: A;
   /** out [B, H], overwritten, LSTM only (null: not wanted) */

@@ -42,7 +42,7 @@ export const FORWARD_FIELDS: readonly ArrayField[] = [
 
 /** Order = check order (native/calls.cc kBackwardFields). */
 export const BACKWARD_FIELDS: readonly ArrayField[] = [
-  field('dx', 'x', true, false),
+  field('dx', 'x', true, true),
   field('dh0', 'state', true, false),
   field('dWeightIh', 'weightIh', true, false),
   field('dWeightHh', 'weightHh', true, false),

@@ -41,11 +41,12 @@ import { Module } from './module.js';
 import { checkForwardInputs, checkUpstream, hSize, type SequenceTensor } from './recurrent-input.js';
 import {
   backwardCalls, forwardCalls, Workspace,
-  type DirectionParams, type KernelCall, type RecurrentInputGradients, type RecurrentOutput, type SavedForward, type Stack,
+  type DirectionParams, type KernelCall, type RecurrentInputGradients, type RecurrentOutput, type RecurrentStateGradients,
+  type RecurrentStates, type SavedForward, type Stack,
 } from './recurrent-calls.js';
 
 export type { SequenceTensor } from './recurrent-input.js';
-export type { RecurrentInputGradients, RecurrentOutput } from './recurrent-calls.js';
+export type { RecurrentInputGradients, RecurrentOutput, RecurrentStateGradients, RecurrentStates } from './recurrent-calls.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -61,6 +62,27 @@ export interface RecurrentOptions {
   threads?: number;
   seed?: number;
   dtype?: DType;
+}
+
+export interface ForwardOptions {
+  /** default true; false: return { hN, cN } only, keeping the output sequence in the layer */
+  returnOutput?: boolean;
+}
+
+export interface BackwardOptions {
+  /** default true; false: skip dInput (neither computed nor allocated) */
+  inputGradient?: boolean;
+}
+
+/** A boolean call option (default true), checked: undefined options or key → true. */
+function callOption(where: string, options: unknown, key: string): boolean {
+  if (options === undefined) return true;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: expected an options object, received ${describe(options)}`);
+  for (const k of Object.keys(options)) {
+    if (k !== key) throw new TypeError(`${where}: expected only { ${key}?: boolean }, received unknown key ${JSON.stringify(k)}`);
+  }
+  const v = (options as Record<string, unknown>)[key];
+  return v === undefined ? true : checkBoolean(`${where}.${key}`, v);
 }
 
 export interface RecurrentGradients {
@@ -173,41 +195,64 @@ export abstract class RecurrentLayer extends Module {
     return out;
   }
 
-  /** Runs the whole stack over a (possibly ragged) sequence batch. */
-  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null): RecurrentOutput {
+  /**
+   * Runs the whole stack over a (possibly ragged) sequence batch. `{ returnOutput: false }` returns the final
+   * states only (a many-to-one model): the output sequence stays in the layer's workspace instead of a
+   * fresh array for the caller.
+   */
+  forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false }): RecurrentStates;
+  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true }): RecurrentOutput;
+  forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: ForwardOptions): RecurrentOutput | RecurrentStates;
+  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: ForwardOptions): RecurrentOutput | RecurrentStates {
     this.checkIdle();
-    return this.runSync(this.forwardPlan(x, h0 ?? null, c0 ?? null));
+    return this.runSync(this.forwardPlan(x, h0 ?? null, c0 ?? null, options));
   }
 
-  /** Backpropagation through time; accumulates parameter gradients and returns input gradients. */
-  backward(grads: RecurrentGradients = {}): RecurrentInputGradients {
+  /**
+   * Backpropagation through time; accumulates parameter gradients and returns input gradients.
+   * `{ inputGradient: false }` skips dInput (an input that needs no gradient): it is neither computed nor
+   * allocated, and the result holds dh0 (and dc0) only.
+   */
+  backward(grads: RecurrentGradients | undefined, options: { inputGradient: false }): RecurrentStateGradients;
+  backward(grads?: RecurrentGradients, options?: { inputGradient?: true }): RecurrentInputGradients;
+  backward(grads: RecurrentGradients | undefined, options: BackwardOptions): RecurrentInputGradients | RecurrentStateGradients;
+  backward(grads: RecurrentGradients = {}, options?: BackwardOptions): RecurrentInputGradients | RecurrentStateGradients {
     this.checkIdle();
-    return this.runSync(this.backwardPlan(grads));
+    return this.runSync(this.backwardPlan(grads, options));
   }
 
   /** Like forward, but long kernels run off the event loop when the engine can (the native one). */
-  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null): Promise<RecurrentOutput> {
-    return this.runAsync(() => this.forwardPlan(x, h0 ?? null, c0 ?? null));
+  async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false }): Promise<RecurrentStates>;
+  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true }): Promise<RecurrentOutput>;
+  async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: ForwardOptions): Promise<RecurrentOutput | RecurrentStates>;
+  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: ForwardOptions): Promise<RecurrentOutput | RecurrentStates> {
+    return this.runAsync(() => this.forwardPlan(x, h0 ?? null, c0 ?? null, options));
   }
 
-  async backwardAsync(grads: RecurrentGradients = {}): Promise<RecurrentInputGradients> {
-    return this.runAsync(() => this.backwardPlan(grads));
+  async backwardAsync(grads: RecurrentGradients | undefined, options: { inputGradient: false }): Promise<RecurrentStateGradients>;
+  async backwardAsync(grads?: RecurrentGradients, options?: { inputGradient?: true }): Promise<RecurrentInputGradients>;
+  async backwardAsync(grads: RecurrentGradients | undefined, options: BackwardOptions): Promise<RecurrentInputGradients | RecurrentStateGradients>;
+  async backwardAsync(grads: RecurrentGradients = {}, options?: BackwardOptions): Promise<RecurrentInputGradients | RecurrentStateGradients> {
+    return this.runAsync(() => this.backwardPlan(grads, options));
   }
 
-  private *forwardPlan(x: SequenceTensor, h0: Tensor | null, c0: Tensor | null): Generator<KernelCall, RecurrentOutput, void> {
-    const input = checkForwardInputs(this.constructor.name, this, x, h0, c0);
+  private *forwardPlan(x: SequenceTensor, h0: Tensor | null, c0: Tensor | null, options?: ForwardOptions): Generator<KernelCall, RecurrentOutput | RecurrentStates, void> {
+    const name = this.constructor.name;
+    const returnOutput = callOption(`${name}.forward(options)`, options, 'returnOutput');
+    const input = checkForwardInputs(name, this, x, h0, c0);
     this.saved = null; // the workspace is about to be overwritten
-    const { result, saved } = yield* forwardCalls(this.stack(), input);
+    const { result, saved } = yield* forwardCalls(this.stack(), input, returnOutput);
     this.saved = saved;
     return result;
   }
 
-  private *backwardPlan(grads: RecurrentGradients): Generator<KernelCall, RecurrentInputGradients, void> {
+  private *backwardPlan(grads: RecurrentGradients, options?: BackwardOptions): Generator<KernelCall, RecurrentInputGradients | RecurrentStateGradients, void> {
     const name = this.constructor.name;
+    const inputGradient = callOption(`${name}.backward(options)`, options, 'inputGradient');
     const saved = this.saved;
     if (!saved) throw new Error(`${name}.backward: call forward in training mode first (layer.train())`);
     const upstream = checkUpstream(name, this, grads, saved.T, saved.B);
-    return yield* backwardCalls(this.stack(), saved, upstream);
+    return yield* backwardCalls(this.stack(), saved, upstream, inputGradient);
   }
 
   private stack(): Stack {

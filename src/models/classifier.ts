@@ -10,7 +10,7 @@ import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
 import { createRecurrentLayer } from '../layers/factory.js';
-import { LayerBusyError, type RecurrentGradients, type RecurrentLayer, type RecurrentOutput } from '../layers/recurrent.js';
+import { LayerBusyError, type ForwardOptions, type RecurrentGradients, type RecurrentLayer, type RecurrentOutput, type RecurrentStates } from '../layers/recurrent.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { crossEntropy, softmax } from '../train/losses.js';
 import { clipGradNorm } from '../train/clip.js';
@@ -93,7 +93,12 @@ export class SequenceClassifier extends Module {
     this.checkIdle();
     const checkedLengths = this.checkLengths(ids, lengths);
     const x = this.embedding.forward(ids);
-    return this.finishForward(this.rnn.forward({ ...x, lengths: checkedLengths }), checkedLengths);
+    return this.finishForward(this.rnn.forward({ ...x, lengths: checkedLengths }, null, null, this.forwardOptions()), checkedLengths);
+  }
+
+  /** Pooling 'last' reads hN only: the output sequence stays in the layer (no fresh array per batch). */
+  private forwardOptions(): ForwardOptions {
+    return { returnOutput: this.pooling !== 'last' };
   }
 
   /** Backpropagates dLogits [B, numClasses] through the whole model, accumulating every gradient. */
@@ -124,7 +129,7 @@ export class SequenceClassifier extends Module {
       optimizer.zeroGrad();
       const checkedLengths = this.checkLengths(ids, lengths);
       const x = this.embedding.forward(ids);
-      const logits = this.finishForward(await this.rnn.forwardAsync({ ...x, lengths: checkedLengths }), checkedLengths);
+      const logits = this.finishForward(await this.rnn.forwardAsync({ ...x, lengths: checkedLengths }, null, null, this.forwardOptions()), checkedLengths);
       const { loss, grad } = crossEntropy(logits, targets);
       const { dInput } = await this.rnn.backwardAsync(this.startBackward(grad));
       this.embedding.backward(dInput);
@@ -145,7 +150,7 @@ export class SequenceClassifier extends Module {
     }
   }
 
-  private finishForward(rnnOut: RecurrentOutput, lengths: Int32Array): Tensor {
+  private finishForward(rnnOut: RecurrentOutput | RecurrentStates, lengths: Int32Array): Tensor {
     const { pooled, state } = poolForward(this.pooling, rnnOut, lengths, this.rnn.numDirections);
     this.pool = this.training ? state : null;
     return this.head.forward(pooled);

@@ -12,7 +12,7 @@
  */
 import type { FloatArray, Tensor } from '../tensor.js';
 import { allocate, dtypeOf, zeros } from '../tensor.js';
-import type { RecurrentGradients, RecurrentOutput } from '../layers/recurrent.js';
+import type { RecurrentGradients, RecurrentOutput, RecurrentStates } from '../layers/recurrent.js';
 
 export type Pooling = 'last' | 'mean' | 'max';
 
@@ -29,12 +29,16 @@ export interface PoolState {
   argmax: Int32Array | null;
 }
 
-export function poolForward(kind: Pooling, rnn: RecurrentOutput, lengths: Int32Array, D: number): { pooled: Tensor; state: PoolState } {
-  const [B, T, F] = rnn.output.shape;
-  const H = F / D;
-  const L = rnn.hN.shape[0] / D;
-  const out = allocate(dtypeOf(rnn.output.data), B * F);
-  const y = rnn.output.data;
+/** rnn: the layer's result — with its output sequence for 'mean' and 'max'; 'last' reads hN only. */
+export function poolForward(kind: Pooling, rnn: RecurrentOutput | RecurrentStates, lengths: Int32Array, D: number): { pooled: Tensor; state: PoolState } {
+  const [LD, B, H] = rnn.hN.shape;
+  const F = D * H;
+  const L = LD / D;
+  const output = 'output' in rnn ? rnn.output : null;
+  if (kind !== 'last' && !output) throw new Error(`poolForward: pooling '${kind}' needs the layer's output sequence`);
+  const T = output ? output.shape[1] : 0;
+  const out = allocate(dtypeOf(rnn.hN.data), B * F);
+  const y = output ? output.data : rnn.hN.data;
   const argmax = kind === 'max' ? new Int32Array(B * F) : null;
   for (let b = 0; b < B; b++) {
     const len = lengths[b];

@@ -55,17 +55,17 @@ describe('native engine, async calls', () => {
     // Sync reference: two calls accumulating into the same parameter gradients, each into its own dx.
     const sync = backwardArgs(c, p, f.y);
     native.recurrentBackward(c.cell, sync);
-    const syncDx = sync.dx.slice();
-    native.recurrentBackward(c.cell, { ...sync, dx: new Float32Array(sync.dx.length) });
+    const syncDx = sync.dx!.slice();
+    native.recurrentBackward(c.cell, { ...sync, dx: new Float32Array(sync.dx!.length) });
     const shared = backwardArgs(c, p, f.y);
-    const other = { ...shared, dx: new Float32Array(shared.dx.length), dh0: new Float32Array(shared.dh0.length) };
+    const other = { ...shared, dx: new Float32Array(shared.dx!.length), dh0: new Float32Array(shared.dh0.length) };
     await Promise.all([native.recurrentBackwardAsync(c.cell, shared), native.recurrentBackwardAsync(c.cell, other)]);
     expect(same(shared.dWeightIh, sync.dWeightIh)).toBe(true);
     expect(same(shared.dWeightHh, sync.dWeightHh)).toBe(true);
     expect(same(shared.dBiasIh, sync.dBiasIh)).toBe(true);
     expect(same(shared.dx, syncDx)).toBe(true);
     const fresh = backwardArgs(c, p, f.y);
-    fresh.dx.fill(0);
+    fresh.dx!.fill(0);
     native.recurrentBackward(c.cell, fresh);
     expect(same(other.dx, fresh.dx)).toBe(true);
   });

@@ -61,10 +61,10 @@ function checkAgainstSingles(c: RnnConfig, seed: number): void {
       // Columns outside the block are never touched.
       expect([...yRow.slice(0, yOffset), ...yRow.slice(yOffset + P)], at(`y outside the block, t ${t}`)).toEqual([...before.slice(0, yOffset), ...before.slice(yOffset + P)]);
       const block = yRow.slice(yOffset, yOffset + P);
-      const dxRow = Array.from(g.dx.subarray(xo, xo + I));
+      const dxRow = Array.from(g.dx!.subarray(xo, xo + I));
       if (t < len) {
         expect(block, at(`y, t ${t}`)).toEqual(Array.from(sf.y.subarray(t * P, (t + 1) * P)));
-        expect(dxRow, at(`dx (+=), t ${t}`)).toEqual(Array.from(sg.dx.subarray(t * I, (t + 1) * I)));
+        expect(dxRow, at(`dx (+=), t ${t}`)).toEqual(Array.from(sg.dx!.subarray(t * I, (t + 1) * I)));
       } else {
         expect(block, at(`y past the length, t ${t}`)).toEqual(new Array(P).fill(0));
         expect(dxRow, at(`dx past the length (untouched), t ${t}`)).toEqual(Array.from(p.dx0.subarray(xo, xo + I)));

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { RNN } from '../../src/layers/rnn.js';
 import { Linear } from '../../src/layers/linear.js';
 import { Embedding } from '../../src/layers/embedding.js';
-import type { Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/random.js';
 import { dot, numericGradient, randomTensor, relativeError } from '../helpers/gradcheck.js';
 

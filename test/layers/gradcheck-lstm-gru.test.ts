@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { LSTM } from '../../src/layers/lstm.js';
 import { GRU } from '../../src/layers/gru.js';
 import type { RecurrentLayer, RecurrentOptions } from '../../src/layers/recurrent.js';
-import type { Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/random.js';
 import { dot, numericGradient, randomTensor, relativeError } from '../helpers/gradcheck.js';
 

@@ -193,7 +193,7 @@ export function addWeightAndInputGradients(a: RecurrentBackwardArgs, plan: StepP
   const { T, I, P, x, y, h0, weightIh, dx, dWeightIh, dWeightHh, dBiasIh, dBiasHh } = a;
   const { N } = plan;
   const firstStep = plan.start[Math.min(1, T)]; // entries of step 0: B (0 when T = 0)
-  scatterMatmulAB(dx, plan.xRow, dgi, weightIh, 0, N, I, G);
+  if (dx) scatterMatmulAB(dx, plan.xRow, dgi, weightIh, 0, N, I, G); // null: the input gradient is not wanted
   gatherMatmulAtB(dWeightIh, dgi, x, plan.xRow, 0, N, G, I);
   gatherMatmulAtB(dWeightHh, dgh.subarray(firstStep * G), y, plan.prevYRow, firstStep, N, G, P);
   if (h0) gatherMatmulAtB(dWeightHh, dgh, h0, plan.hRow, 0, firstStep, G, P);
