@@ -72,7 +72,7 @@ const lengths = (kind: 'forward' | 'backward'): Record<string, [number, boolean]
   };
   return kind === 'forward'
     ? { ...common, y: [T * B * H, true], hN: [B * H, true], biasIh: [H, false], biasHh: [H, false] }
-    : { ...common, dx: [T * B * I, true], dh0: [B * H, true], dWeightIh: [H * I, true], dWeightHh: [H * H, true],
+    : { ...common, dx: [T * B * I, false], dh0: [B * H, true], dWeightIh: [H * I, true], dWeightHh: [H * H, true],
         dBiasIh: [H, false], dBiasHh: [H, false], dy: [T * B * H, false], dhN: [B * H, false], y: [T * B * H, true] };
 };
 
