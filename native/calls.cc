@@ -188,30 +188,30 @@ void Job::run() const {
   }
 }
 
-Job parse_forward(const Napi::CallbackInfo& info, const char* where, int default_threads) {
+namespace {
+// One parser for both directions: the arguments struct and its field table are what differ.
+template <class Args, std::size_t N>
+Job parse(const Napi::CallbackInfo& info, const char* where, int default_threads, bool forward,
+          Args Job::*args, const Field<Args> (&fields)[N]) {
   ArgReader r(info.Env(), where);
   Job job;
-  job.forward = true;
+  job.forward = forward;
   job.cell = parse_cell(r, info[0]);
   Napi::Object o = r.object(info[1], "args");
   const Sizes s = parse_sizes(r, o, job.cell, job);
   job.threads = parse_threads(r, info, 2, default_threads);
-  job.f.seq = s.seq;
-  read_arrays(r, o, job.cell, s, kForwardFields, job.f, job.arrays);
+  (job.*args).seq = s.seq;
+  read_arrays(r, o, job.cell, s, fields, job.*args, job.arrays);
   return job;
+}
+}  // namespace
+
+Job parse_forward(const Napi::CallbackInfo& info, const char* where, int default_threads) {
+  return parse(info, where, default_threads, true, &Job::f, kForwardFields);
 }
 
 Job parse_backward(const Napi::CallbackInfo& info, const char* where, int default_threads) {
-  ArgReader r(info.Env(), where);
-  Job job;
-  job.forward = false;
-  job.cell = parse_cell(r, info[0]);
-  Napi::Object o = r.object(info[1], "args");
-  const Sizes s = parse_sizes(r, o, job.cell, job);
-  job.threads = parse_threads(r, info, 2, default_threads);
-  job.b.seq = s.seq;
-  read_arrays(r, o, job.cell, s, kBackwardFields, job.b, job.arrays);
-  return job;
+  return parse(info, where, default_threads, false, &Job::b, kBackwardFields);
 }
 
 }  // namespace fastrnn
