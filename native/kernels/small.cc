@@ -13,40 +13,63 @@ using gated::Variants;
 constexpr int kLanes = 16;  // independent partial sums per dot product (fixed: part of the result)
 constexpr i64 kCols = 64;   // output columns per work item
 
+// Rows of A a weight row is used for while it sits in registers (each product's sum sequence is the same
+// whatever the blocking, so results are too).
+constexpr i64 kRowBlock = 4;
+
+template <int MB>
+FASTRNN_GATED_INLINE void abt_rows(const float* __restrict a, i64 lda, const float* __restrict w, i64 K,
+                                   float* __restrict c, i64 ldc, bool acc) {
+  float lane[MB][kLanes] = {};
+  i64 k = 0;
+  for (; k + kLanes <= K; k += kLanes) {
+    for (int l = 0; l < kLanes; l++) {
+      const float wv = w[k + l];
+      for (int i = 0; i < MB; i++) lane[i][l] += a[i * lda + k + l] * wv;
+    }
+  }
+  for (int i = 0; i < MB; i++) {
+    float s = 0.0f;
+    for (i64 t = k; t < K; t++) s += a[i * lda + t] * w[t];
+    for (int l = 0; l < kLanes; l++) s += lane[i][l];
+    c[i * ldc] = acc ? c[i * ldc] + s : s;
+  }
+}
+
 struct Abt {
   static FASTRNN_GATED_INLINE void run(i64 M, i64 n0, i64 n1, i64 K, const float* __restrict A, i64 lda,
                                        const float* __restrict W, float* __restrict C, i64 ldc, bool acc) {
     for (i64 n = n0; n < n1; n++) {
       const float* __restrict w = W + n * K;
-      for (i64 m = 0; m < M; m++) {
-        const float* __restrict a = A + m * lda;
-        float lane[kLanes] = {};
-        i64 k = 0;
-        for (; k + kLanes <= K; k += kLanes)
-          for (int l = 0; l < kLanes; l++) lane[l] += a[k + l] * w[k + l];
-        float s = 0.0f;
-        for (; k < K; k++) s += a[k] * w[k];
-        for (int l = 0; l < kLanes; l++) s += lane[l];
-        C[m * ldc + n] = acc ? C[m * ldc + n] + s : s;
-      }
+      i64 m = 0;
+      for (; m + kRowBlock <= M; m += kRowBlock) abt_rows<kRowBlock>(A + m * lda, lda, w, K, C + m * ldc + n, ldc, acc);
+      for (; m < M; m++) abt_rows<1>(A + m * lda, lda, w, K, C + m * ldc + n, ldc, acc);
     }
   }
 };
+
+template <int MB>
+FASTRNN_GATED_INLINE void ab_rows(const float* __restrict a, i64 lda, const float* __restrict w, i64 ldw, i64 K,
+                                  float* __restrict c, i64 ldc, i64 N, bool acc) {
+  if (!acc)
+    for (int i = 0; i < MB; i++)
+      for (i64 j = 0; j < N; j++) c[i * ldc + j] = 0.0f;
+  for (i64 k = 0; k < K; k++) {
+    const float* __restrict wr = w + k * ldw;
+    for (int i = 0; i < MB; i++) {
+      const float av = a[i * lda + k];
+      for (i64 j = 0; j < N; j++) c[i * ldc + j] += av * wr[j];
+    }
+  }
+}
 
 struct Ab {
   static FASTRNN_GATED_INLINE void run(i64 M, i64 n0, i64 n1, i64 K, const float* __restrict A, i64 lda,
                                        const float* __restrict W, i64 ldw, float* __restrict C, i64 ldc, bool acc) {
     const i64 N = n1 - n0;
-    for (i64 m = 0; m < M; m++) {
-      float* __restrict c = C + m * ldc + n0;
-      if (!acc)
-        for (i64 j = 0; j < N; j++) c[j] = 0.0f;
-      for (i64 k = 0; k < K; k++) {
-        const float av = A[m * lda + k];
-        const float* __restrict w = W + k * ldw + n0;
-        for (i64 j = 0; j < N; j++) c[j] += av * w[j];
-      }
-    }
+    i64 m = 0;
+    for (; m + kRowBlock <= M; m += kRowBlock) ab_rows<kRowBlock>(A + m * lda, lda, W + n0, ldw, K, C + m * ldc + n0, ldc, N, acc);
+    for (; m < M; m++) ab_rows<1>(A + m * lda, lda, W + n0, ldw, K, C + m * ldc + n0, ldc, N, acc);
   }
 };
 
