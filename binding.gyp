@@ -8,6 +8,8 @@
       "sources": [
         "native/addon.cc",
         "native/calls.cc",
+        "native/linear_calls.cc",
+        "native/kernels/linear.cc",
         "native/kernels/plan.cc",
         "native/kernels/small.cc",
         "native/kernels/rnn.cc",

@@ -18,6 +18,7 @@
 
 #include "args.h"
 #include "calls.h"
+#include "linear_calls.h"
 #include "kernels/dispatch.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/threads.h"
@@ -121,6 +122,20 @@ Napi::Value RecurrentBackwardAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value LinearForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    run_linear_forward(info, g_default_threads.load());
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    run_linear_backward(info, g_default_threads.load());
+    return info.Env().Undefined();
+  });
+}
+
 // matmul(c, a, b, M, N, K, threads?): C[M,N] = A[M,K] · B[K,N], row-major — the plain GEMM, for benchmarks
 // (the machine's peak) and tests of the driver's edge handling.
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
@@ -201,6 +216,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackward, "recurrentBackward"));
   exports.Set("recurrentForwardAsync", Napi::Function::New(env, RecurrentForwardAsync, "recurrentForwardAsync"));
   exports.Set("recurrentBackwardAsync", Napi::Function::New(env, RecurrentBackwardAsync, "recurrentBackwardAsync"));
+  exports.Set("linearForward", Napi::Function::New(env, LinearForward, "linearForward"));
+  exports.Set("linearBackward", Napi::Function::New(env, LinearBackward, "linearBackward"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));

@@ -120,12 +120,41 @@ export interface RecurrentBackwardArgs<A extends FloatArray = FloatArray> extend
   cache: A | null;
 }
 
+/**
+ * A fully connected layer over M rows (PyTorch's Linear, the head of every model): y = x · Wᵀ + b.
+ * x [M, K], weight [N, K], bias [N] or null, y [M, N] (overwritten).
+ */
+export interface LinearForwardArgs<A extends FloatArray = FloatArray> {
+  M: number;
+  N: number;
+  K: number;
+  y: A;
+  x: A;
+  weight: A;
+  bias: A | null;
+}
+
+/** dWeight += dyᵀ · x, dBias += Σ_rows dy (null: no bias), dx += dy · W (null: not wanted). */
+export interface LinearBackwardArgs<A extends FloatArray = FloatArray> {
+  M: number;
+  N: number;
+  K: number;
+  dx: A | null;
+  dWeight: A;
+  dBias: A | null;
+  dy: A;
+  x: A;
+  weight: A;
+}
+
 export interface Backend {
   readonly name: 'reference' | 'native';
   /** Whether this engine can run float64 arrays (the reference can; the native engine is float32 only). */
   readonly supportsFloat64: boolean;
   recurrentForward(cell: CellKind, args: RecurrentForwardArgs): void;
   recurrentBackward(cell: CellKind, args: RecurrentBackwardArgs): void;
+  linearForward(args: LinearForwardArgs): void;
+  linearBackward(args: LinearBackwardArgs): void;
   /** Optional: the same work on a worker thread, leaving the event loop free (the native engine). */
   recurrentForwardAsync?(cell: CellKind, args: RecurrentForwardArgs): Promise<void>;
   recurrentBackwardAsync?(cell: CellKind, args: RecurrentBackwardArgs): Promise<void>;

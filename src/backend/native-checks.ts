@@ -184,6 +184,43 @@ function checkCall(where: string, cell: unknown, args: unknown, fields: readonly
   checkNoOverlap(where, arrays);
 }
 
+// ---------------------------------------------------------------- Linear (native/linear_calls.cc)
+
+type LinearExtent = 'y' | 'x' | 'w' | 'bias';
+const linearField = (name: string, extent: LinearExtent, output: boolean, nullable: boolean) => ({ name, extent, output, nullable, lstmOnly: false });
+
+/** Order = check order (native/linear_calls.cc kForward / kBackward). */
+const LINEAR_FORWARD_FIELDS = [linearField('y', 'y', true, false), linearField('x', 'x', false, false), linearField('weight', 'w', false, false), linearField('bias', 'bias', false, true)];
+const LINEAR_BACKWARD_FIELDS = [
+  linearField('dx', 'x', true, true), linearField('dWeight', 'w', true, false), linearField('dBias', 'bias', true, true),
+  linearField('dy', 'y', false, false), linearField('x', 'x', false, false), linearField('weight', 'w', false, false),
+];
+
+function checkLinear(where: string, args: unknown, fields: typeof LINEAR_FORWARD_FIELDS): void {
+  const o = argsObject(where, args);
+  const M = intField(where, o, 'M', 1), N = intField(where, o, 'N', 1), K = intField(where, o, 'K', 1);
+  const sizes: Record<LinearExtent, number> = { y: M * N, x: M * K, w: N * K, bias: N };
+  if (!Number.isSafeInteger(sizes.y) || !Number.isSafeInteger(sizes.x) || !Number.isSafeInteger(sizes.w)) {
+    throw new RangeError(`${where}: sizes M=${M} N=${N} K=${K} describe arrays larger than 2^53 elements`);
+  }
+  const arrays: Checked[] = [];
+  for (const f of fields) {
+    const checked = checkArray(where, o[f.name], f as unknown as ArrayField, sizes[f.extent as LinearExtent], false);
+    if (checked) arrays.push(checked);
+  }
+  checkNoOverlap(where, arrays);
+}
+
+/** Checks a Linear forward call exactly as the addon will. */
+export function checkNativeLinearForward(where: string, args: unknown): void {
+  checkLinear(where, args, LINEAR_FORWARD_FIELDS);
+}
+
+/** Checks a Linear backward call exactly as the addon will. */
+export function checkNativeLinearBackward(where: string, args: unknown): void {
+  checkLinear(where, args, LINEAR_BACKWARD_FIELDS);
+}
+
 /** Checks a forward call exactly as the addon will (same checks, same order). */
 export function checkNativeForward(where: string, cell: unknown, args: unknown): void {
   checkCall(where, cell, args, FORWARD_FIELDS);

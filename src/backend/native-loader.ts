@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from './backend.js';
+import type { CellKind, LinearBackwardArgs, LinearForwardArgs, RecurrentBackwardArgs, RecurrentForwardArgs } from './backend.js';
 import { describe } from '../errors.js';
 
 /** The addon ABI this TypeScript expects (the argument objects of contract v2). */
@@ -34,6 +34,8 @@ export interface NativeAddon {
   recurrentBackward(cell: CellKind, args: RecurrentBackwardArgs, threads?: number): void;
   recurrentForwardAsync(cell: CellKind, args: RecurrentForwardArgs, threads?: number): Promise<void>;
   recurrentBackwardAsync(cell: CellKind, args: RecurrentBackwardArgs, threads?: number): Promise<void>;
+  linearForward(args: LinearForwardArgs, threads?: number): void;
+  linearBackward(args: LinearBackwardArgs, threads?: number): void;
   /** C[M,N] = A[M,K] · B[K,N], row-major float32, through the engine's GEMM. */
   matmul(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, threads?: number): void;
   /** Default thread count for calls that pass none (the adapter always passes its own). */

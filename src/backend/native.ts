@@ -19,12 +19,12 @@
  * gru.cc). LSTM and GRU backward calls need the training cache their forward filled (cacheSize floats).
  */
 import { availableParallelism, cpus } from 'node:os';
-import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from './backend.js';
+import type { Backend, CellKind, LinearBackwardArgs, LinearForwardArgs, RecurrentBackwardArgs, RecurrentForwardArgs } from './backend.js';
 import { checkInt, describe } from '../errors.js';
-import { checkCell, checkNativeBackward, checkNativeForward } from './native-checks.js';
+import { checkCell, checkNativeBackward, checkNativeForward, checkNativeLinearBackward, checkNativeLinearForward } from './native-checks.js';
 import { loadNativeAddon, type NativeAddon } from './native-loader.js';
 
-export { checkNativeBackward, checkNativeForward } from './native-checks.js';
+export { checkNativeBackward, checkNativeForward, checkNativeLinearBackward, checkNativeLinearForward } from './native-checks.js';
 export {
   NativeBackendUnavailableError,
   NATIVE_ABI_VERSION,
@@ -70,6 +70,16 @@ class NativeEngine implements NativeBackend {
     const kind = checkCell('native recurrentBackward', cell);
     checkNativeBackward('native recurrentBackward', kind, args);
     this.addon.recurrentBackward(kind, args, this.threads);
+  }
+
+  linearForward(args: LinearForwardArgs): void {
+    checkNativeLinearForward('native linearForward', args);
+    this.addon.linearForward(args, this.threads);
+  }
+
+  linearBackward(args: LinearBackwardArgs): void {
+    checkNativeLinearBackward('native linearBackward', args);
+    this.addon.linearBackward(args, this.threads);
   }
 
   async recurrentForwardAsync(cell: CellKind, args: RecurrentForwardArgs): Promise<void> {

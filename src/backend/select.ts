@@ -7,6 +7,7 @@ import type { Backend } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { loadNativeBackend } from './native.js';
 import { checkInt, checkOneOf, describe } from '../errors.js';
+import type { DType } from '../tensor.js';
 
 export type BackendChoice = 'auto' | 'native' | 'reference';
 export interface BackendOptions {
@@ -51,4 +52,20 @@ export function resolveBackend(choice: BackendChoice | Backend | undefined, opti
     }
     return referenceBackend;
   }
+}
+
+/**
+ * A layer's engine for its dtype: float64 runs only on the reference engine, which 'auto' (or no choice)
+ * quietly takes; naming an engine that cannot run float64 is a RangeError. float32 resolves as usual.
+ */
+export function chooseEngine(dtype: DType, choice: BackendChoice | Backend | undefined, threads: number | undefined): Backend {
+  if (dtype === 'float64') {
+    if (choice === undefined || choice === 'auto' || choice === 'reference') return referenceBackend;
+    const backend = resolveBackend(choice, { threads });
+    if (!backend.supportsFloat64) {
+      throw new RangeError(`dtype: 'float64' needs backend 'reference' or 'auto', received backend ${describe(backend.name)}`);
+    }
+    return backend;
+  }
+  return resolveBackend(choice, { threads });
 }

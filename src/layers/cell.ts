@@ -21,8 +21,7 @@
  */
 import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs, RecurrentSizes } from '../backend/backend.js';
 import { cacheSize, gateCount } from '../backend/backend.js';
-import { resolveBackend, type BackendChoice } from '../backend/select.js';
-import { referenceBackend } from '../backend/reference/index.js';
+import { chooseEngine, type BackendChoice } from '../backend/select.js';
 import type { Parameter } from '../parameter.js';
 import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, dtypeOf, shapeToString, zeros } from '../tensor.js';
@@ -81,18 +80,6 @@ interface Plan<A, R> {
 }
 
 /** The layer's engine choice (recurrent.ts): float64 runs on the reference unless a Backend supporting it is given. */
-export function chooseCellBackend(dtype: DType, choice: BackendChoice | Backend | undefined, threads: number | undefined): Backend {
-  if (dtype === 'float64') {
-    if (choice === undefined || choice === 'auto' || choice === 'reference') return referenceBackend;
-    const backend = resolveBackend(choice, { threads });
-    if (!backend.supportsFloat64) {
-      throw new RangeError(`dtype: 'float64' needs backend 'reference' or 'auto', received backend ${describe(backend.name)}`);
-    }
-    return backend;
-  }
-  return resolveBackend(choice, { threads });
-}
-
 export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends CellInputGradients = CellInputGradients> extends Module {
   readonly cell: CellKind;
   readonly inputSize: number;
@@ -124,7 +111,7 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     this.bias = checkBoolean('bias', options.bias ?? true);
     this.dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     const rng = new Rng(options.seed);
-    this.backend = chooseCellBackend(this.dtype, options.backend, options.threads);
+    this.backend = chooseEngine(this.dtype, options.backend, options.threads);
     // PyTorch's RNNCellBase.reset_parameters: every parameter uniform(−1/√H, 1/√H), in this order.
     const GH = gateCount(cell) * this.hiddenSize;
     const bound = 1 / Math.sqrt(this.hiddenSize);

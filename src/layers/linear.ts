@@ -1,6 +1,8 @@
 /**
  * Linear: y = x · Wᵀ + b over the last dimension, weight [out, in], bias [out], initialised
- * uniform(−1/√in, 1/√in) like PyTorch's default (kaiming_uniform with a = √5).
+ * uniform(−1/√in, 1/√in) like PyTorch's default (kaiming_uniform with a = √5). The products run on the
+ * layer's engine (Backend.linearForward / linearBackward), like the recurrent layers': the native GEMM, or
+ * the reference loops for float64 and wherever the addon cannot load.
  */
 import type { Parameter } from '../parameter.js';
 import { Module } from './module.js';
@@ -8,7 +10,8 @@ import type { DType, Tensor } from '../tensor.js';
 import { dtypeOf, shapeToString, zeros } from '../tensor.js';
 import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
 import { Rng } from '../random.js';
-import { matmulAddAB, matmulAddABt, matmulAddAtB } from '../backend/reference/matmul.js';
+import type { Backend } from '../backend/backend.js';
+import { chooseEngine, type BackendChoice } from '../backend/select.js';
 
 export interface LinearOptions {
   inFeatures: number;
@@ -16,6 +19,8 @@ export interface LinearOptions {
   bias?: boolean;
   seed?: number;
   dtype?: DType;
+  backend?: BackendChoice | Backend;
+  threads?: number;
 }
 
 export class Linear extends Module {
@@ -23,6 +28,7 @@ export class Linear extends Module {
   readonly outFeatures: number;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
+  readonly backend: Backend;
   private lastInput: Tensor | null = null;
 
   constructor(options: LinearOptions) {
@@ -39,6 +45,7 @@ export class Linear extends Module {
     rng.fillUniform(this.weight.value.data, -bound, bound);
     this.bias = hasBias ? { name: 'bias', value: zeros([this.outFeatures], dtype), grad: zeros([this.outFeatures], dtype) } : null;
     if (this.bias) rng.fillUniform(this.bias.value.data, -bound, bound);
+    this.backend = chooseEngine(dtype, options.backend, options.threads);
   }
 
   protected override ownParameters(): Parameter[] {
@@ -49,12 +56,12 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     checkTensor('Linear.forward(x)', x);
     this.checkInput(x);
-    const rows = x.data.length / this.inFeatures;
+    const M = x.data.length / this.inFeatures;
     const out = zeros([...x.shape.slice(0, -1), this.outFeatures], dtypeOf(this.weight.value.data));
-    matmulAddABt(out.data, 0, x.data, 0, this.weight.value.data, rows, this.outFeatures, this.inFeatures);
-    if (this.bias) {
-      const b = this.bias.value.data;
-      for (let r = 0; r < rows; r++) for (let j = 0; j < this.outFeatures; j++) out.data[r * this.outFeatures + j] += b[j];
+    if (M > 0) {
+      this.backend.linearForward({
+        M, N: this.outFeatures, K: this.inFeatures, y: out.data, x: x.data, weight: this.weight.value.data, bias: this.bias?.value.data ?? null,
+      });
     }
     if (this.training) this.lastInput = x;
     return out;
@@ -66,14 +73,17 @@ export class Linear extends Module {
     if (!x) throw new Error('Linear.backward: call forward in training mode first');
     const expected = [...x.shape.slice(0, -1), this.outFeatures];
     checkTensor('Linear.backward(dOutput)', dOutput, expected);
-    const rows = x.data.length / this.inFeatures;
-    matmulAddAtB(this.weight.grad.data, dOutput.data, 0, x.data, 0, rows, this.outFeatures, this.inFeatures);
-    if (this.bias) {
-      const g = this.bias.grad.data;
-      for (let r = 0; r < rows; r++) for (let j = 0; j < this.outFeatures; j++) g[j] += dOutput.data[r * this.outFeatures + j];
+    if (dtypeOf(dOutput.data) !== dtypeOf(x.data)) {
+      throw new TypeError(`Linear.backward(dOutput): expected ${dtypeOf(x.data)} data (the layer's dtype), received ${describe(dOutput.data)}`);
     }
+    const M = x.data.length / this.inFeatures;
     const dx = zeros(x.shape, dtypeOf(x.data));
-    matmulAddAB(dx.data, 0, dOutput.data, 0, this.weight.value.data, rows, this.inFeatures, this.outFeatures);
+    if (M > 0) {
+      this.backend.linearBackward({
+        M, N: this.outFeatures, K: this.inFeatures, dx: dx.data, dWeight: this.weight.grad.data, dBias: this.bias?.grad.data ?? null,
+        dy: dOutput.data, x: x.data, weight: this.weight.value.data,
+      });
+    }
     return dx;
   }
 

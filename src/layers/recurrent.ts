@@ -30,8 +30,7 @@
  */
 import type { Backend, CellKind } from '../backend/backend.js';
 import { gateCount } from '../backend/backend.js';
-import { resolveBackend, type BackendChoice } from '../backend/select.js';
-import { referenceBackend } from '../backend/reference/index.js';
+import { chooseEngine, type BackendChoice } from '../backend/select.js';
 import type { Parameter } from '../parameter.js';
 import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, zeros } from '../tensor.js';
@@ -131,7 +130,7 @@ export abstract class RecurrentLayer extends Module {
     this.projSize = checkProjSize(name, cell, options.projSize, this.hiddenSize);
     this.dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     this.rng = new Rng(options.seed);
-    this.backend = this.chooseBackend(options);
+    this.backend = chooseEngine(this.dtype, options.backend, options.threads);
     this.workspace = new Workspace(this.dtype);
     this.initParameters();
   }
@@ -145,21 +144,6 @@ export abstract class RecurrentLayer extends Module {
     return hSize(this);
   }
 
-  private chooseBackend(options: RecurrentOptions): Backend {
-    const choice = options.backend;
-    if (this.dtype === 'float64') {
-      // Only the reference engine computes in float64; 'auto' quietly takes it.
-      if (choice === undefined || choice === 'auto' || choice === 'reference') return referenceBackend;
-      const backend = resolveBackend(choice, { threads: options.threads });
-      if (!backend.supportsFloat64) {
-        throw new RangeError(`dtype: 'float64' needs backend 'reference' or 'auto', received backend ${describe(backend.name)}`);
-      }
-      return backend;
-    }
-    return resolveBackend(choice, { threads: options.threads });
-  }
-
-  /** PyTorch's names, shapes and order (weight_hr last); every parameter uniform(−1/√H, 1/√H), W_hr too. */
   private initParameters(): void {
     const G = gateCount(this.cell);
     const H = this.hiddenSize;

@@ -170,7 +170,7 @@ export function sigmoid(v: number): number {
 }
 
 /** db[j] += Σ_r d[r, j] over `rows` rows of width n (a bias gradient). No-op when db is null. */
-function addColumnSums(db: FloatArray | null, d: Float64Array, rows: number, n: number): void {
+export function addColumnSums(db: FloatArray | null, d: FloatArray, rows: number, n: number): void {
   if (!db) return;
   const sum = new Float64Array(n);
   for (let r = 0; r < rows; r++) {

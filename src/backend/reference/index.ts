@@ -3,11 +3,12 @@
  * native engine is proven against, and the fallback wherever the addon cannot load. Every call first checks
  * the projection fields all cells share (P, weightHr, dWeightHr: common.ts, checkProjection).
  */
-import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend.js';
+import type { Backend, CellKind, LinearBackwardArgs, LinearForwardArgs, RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend.js';
 import { rnnBackward, rnnForward } from './rnn.js';
 import { lstmBackward, lstmForward } from './lstm.js';
 import { gruBackward, gruForward } from './gru.js';
 import { checkProjection } from './common.js';
+import { linearBackward, linearForward } from './linear.js';
 
 const CELLS: readonly CellKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
 
@@ -33,5 +34,11 @@ export const referenceBackend: Backend = {
     if (cell === 'lstm') return lstmBackward(args);
     if (cell === 'gru') return gruBackward(args);
     unsupported(cell);
+  },
+  linearForward(args: LinearForwardArgs): void {
+    linearForward(args);
+  },
+  linearBackward(args: LinearBackwardArgs): void {
+    linearBackward(args);
   },
 };
