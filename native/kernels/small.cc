@@ -17,33 +17,45 @@ constexpr i64 kCols = 64;   // output columns per work item
 // whatever the blocking, so results are too).
 constexpr i64 kRowBlock = 4;
 
-template <int MB>
-FASTRNN_GATED_INLINE void abt_rows(const float* __restrict a, i64 lda, const float* __restrict w, i64 K,
-                                   float* __restrict c, i64 ldc, bool acc) {
-  float lane[MB][kLanes] = {};
+// MB rows of A times NB rows of W: MB·NB dot products sharing their loads. Each keeps its own lanes and is
+// reduced in the same order whatever the block, so blocking never changes a result; it only lets the loads
+// and the lane reductions of several products overlap (a lone product waits on its reduction chain).
+template <int MB, int NB>
+FASTRNN_GATED_INLINE void abt_block(const float* __restrict a, i64 lda, const float* __restrict w, i64 K,
+                                    float* __restrict c, i64 ldc, bool acc) {
+  float lane[MB][NB][kLanes] = {};
   i64 k = 0;
   for (; k + kLanes <= K; k += kLanes) {
     for (int l = 0; l < kLanes; l++) {
-      const float wv = w[k + l];
-      for (int i = 0; i < MB; i++) lane[i][l] += a[i * lda + k + l] * wv;
+      for (int j = 0; j < NB; j++) {
+        const float wv = w[j * K + k + l];
+        for (int i = 0; i < MB; i++) lane[i][j][l] += a[i * lda + k + l] * wv;
+      }
     }
   }
   for (int i = 0; i < MB; i++) {
-    float s = 0.0f;
-    for (i64 t = k; t < K; t++) s += a[i * lda + t] * w[t];
-    for (int l = 0; l < kLanes; l++) s += lane[i][l];
-    c[i * ldc] = acc ? c[i * ldc] + s : s;
+    for (int j = 0; j < NB; j++) {
+      float s = 0.0f;
+      for (i64 t = k; t < K; t++) s += a[i * lda + t] * w[j * K + t];
+      for (int l = 0; l < kLanes; l++) s += lane[i][j][l];
+      c[i * ldc + j] = acc ? c[i * ldc + j] + s : s;
+    }
   }
 }
 
 struct Abt {
   static FASTRNN_GATED_INLINE void run(i64 M, i64 n0, i64 n1, i64 K, const float* __restrict A, i64 lda,
                                        const float* __restrict W, float* __restrict C, i64 ldc, bool acc) {
+    const i64 full = M / kRowBlock * kRowBlock;  // rows of A taken four at a time, one W row each
     for (i64 n = n0; n < n1; n++) {
-      const float* __restrict w = W + n * K;
-      i64 m = 0;
-      for (; m + kRowBlock <= M; m += kRowBlock) abt_rows<kRowBlock>(A + m * lda, lda, w, K, C + m * ldc + n, ldc, acc);
-      for (; m < M; m++) abt_rows<1>(A + m * lda, lda, w, K, C + m * ldc + n, ldc, acc);
+      for (i64 m = 0; m < full; m += kRowBlock)
+        abt_block<kRowBlock, 1>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
+    }
+    for (i64 m = full; m < M; m++) {  // the remaining rows: four W rows at a time
+      i64 n = n0;
+      for (; n + kRowBlock <= n1; n += kRowBlock)
+        abt_block<1, kRowBlock>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
+      for (; n < n1; n++) abt_block<1, 1>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
     }
   }
 };

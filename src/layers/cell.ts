@@ -19,7 +19,7 @@
  * Sync and async calls share one plan (checked arguments + what to do after the kernel), so they cannot
  * drift apart; an async call marks the cell busy, and any call before it settles throws LayerBusyError.
  */
-import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs, RecurrentSizes } from '../backend/backend.js';
+import type { Backend, CellKind, RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend/backend.js';
 import { cacheSize, gateCount } from '../backend/backend.js';
 import { chooseEngine, type BackendChoice } from '../backend/select.js';
 import type { Parameter } from '../parameter.js';
@@ -93,6 +93,8 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
   readonly bias_hh: Parameter | null;
   private readonly history: KeptStep[] = [];
   private busy = false;
+  /** y of eval-mode sync steps (T = 1: the same values as the returned h), reused: never returned or kept */
+  private scratchY: FloatArray | null = null;
 
   /** `extraKeys`: options a subclass accepts beyond the shared ones (RNNCell's nonlinearity). */
   protected constructor(cell: CellKind, options: CellOptions, extraKeys: readonly string[] = []) {
@@ -146,7 +148,7 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
   /** One step: x [B, I], h [B, H] (missing: zeros), c [B, H] (LSTMCell only; missing: zeros). */
   forward(x: Tensor, h?: Tensor | null, c?: Tensor | null): O {
     this.checkIdle();
-    const plan = this.planForward(x, h ?? null, c ?? null);
+    const plan = this.planForward(x, h ?? null, c ?? null, true);
     this.backend.recurrentForward(this.cell, plan.args);
     return plan.finish();
   }
@@ -162,7 +164,7 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
   /** Like forward, on the engine's worker thread when it has one (the native engine). */
   async forwardAsync(x: Tensor, h?: Tensor | null, c?: Tensor | null): Promise<O> {
     this.checkIdle();
-    const plan = this.planForward(x, h ?? null, c ?? null);
+    const plan = this.planForward(x, h ?? null, c ?? null, false);
     const b = this.backend;
     return this.runAsync(plan, () => (b.recurrentForwardAsync ? b.recurrentForwardAsync(this.cell, plan.args) : b.recurrentForward(this.cell, plan.args)));
   }
@@ -191,13 +193,20 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     }
   }
 
-  private sizes(B: number): RecurrentSizes {
-    return { T: 1, B, I: this.inputSize, H: this.hiddenSize, P: this.hiddenSize, reverse: false, batchFirst: false, lengths: null, yStride: this.hiddenSize, yOffset: 0 };
-  }
+
 
   /** A [B, H] state or gradient argument: null, or a tensor of the cell's dtype and exactly that shape. */
+  /** True when t is a [d0, d1] tensor of the cell's dtype — the common case, checked without building messages. */
+  private isTensor2(t: unknown, d0: number, d1: number): boolean {
+    if (typeof t !== 'object' || t === null) return false;
+    const { data, shape } = t as Tensor;
+    const typed = this.dtype === 'float32' ? data instanceof Float32Array : data instanceof Float64Array;
+    return typed && Array.isArray(shape) && shape.length === 2 && shape[0] === d0 && shape[1] === d1 && data.length === d0 * d1;
+  }
+
   private checkState(label: string, t: Tensor | null, B: number, batchFrom: string): FloatArray | null {
     if (t === null) return null;
+    if (this.isTensor2(t, B, this.hiddenSize)) return (t as Tensor).data;
     const H = this.hiddenSize;
     const shape = checkTensor(label, t, 2);
     if (shape[0] !== B || shape[1] !== H) {
@@ -213,28 +222,38 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     }
   }
 
-  private planForward(x: Tensor, h: Tensor | null, c: Tensor | null): Plan<RecurrentForwardArgs, O> {
-    const name = this.constructor.name;
+  /** sync: the kernel runs before this call returns (so an eval step may read the caller's arrays in place). */
+  private planForward(x: Tensor, h: Tensor | null, c: Tensor | null, sync: boolean): Plan<RecurrentForwardArgs, O> {
     const isLstm = this.cell === 'lstm';
     const { inputSize: I, hiddenSize: H } = this;
-    const shape = checkTensor(`${name}.forward(x)`, x, 2);
-    if (shape[1] !== I) throw new RangeError(`${name}.forward(x): expected shape [B, inputSize] with inputSize ${I}, received ${shapeToString(shape)}`);
-    const B = shape[0];
-    if (B === 0) throw new RangeError(`${name}.forward(x): expected a batch of at least 1, received shape ${shapeToString(shape)}`);
-    this.checkDtype(`${name}.forward(x)`, x);
-    const h0 = this.checkState(`${name}.forward(h)`, h, B, 'x');
-    if (c !== null && !isLstm) throw new TypeError(`${name}.forward(c): only LSTMCell has a cell state; expected null or undefined, received ${describe(c)}`);
-    const c0 = this.checkState(`${name}.forward(c)`, c, B, 'x');
+    const xShape = (x as Tensor | null)?.shape;
+    const B = Array.isArray(xShape) ? xShape[0] : 0;
+    if (!(B > 0 && this.isTensor2(x, B, I))) {
+      // The slow path builds the precise message.
+      const name = this.constructor.name;
+      const shape = checkTensor(`${name}.forward(x)`, x, 2);
+      if (shape[1] !== I) throw new RangeError(`${name}.forward(x): expected shape [B, inputSize] with inputSize ${I}, received ${shapeToString(shape)}`);
+      if (shape[0] === 0) throw new RangeError(`${name}.forward(x): expected a batch of at least 1, received shape ${shapeToString(shape)}`);
+      this.checkDtype(`${name}.forward(x)`, x);
+    }
+    const h0 = h === null ? null : this.checkState(`${this.constructor.name}.forward(h)`, h, B, 'x');
+    if (c !== null && !isLstm) throw new TypeError(`${this.constructor.name}.forward(c): only LSTMCell has a cell state; expected null or undefined, received ${describe(c)}`);
+    const c0 = c === null ? null : this.checkState(`${this.constructor.name}.forward(c)`, c, B, 'x');
     const train = this.training;
     const hOut = allocate(this.dtype, B * H);
     const cOut = isLstm ? allocate(this.dtype, B * H) : null;
-    const y = allocate(this.dtype, B * H);
+    // Kept steps own their y; an eval step's y (the same values as h) goes to a reused scratch array.
+    const inPlace = sync && !train;
+    if (inPlace && (!this.scratchY || this.scratchY.length < B * H)) this.scratchY = allocate(this.dtype, B * H);
+    const y = inPlace ? this.scratchY!.subarray(0, B * H) : allocate(this.dtype, B * H);
     const n = cacheSize(this.cell, 1, B, H);
     const cache = train && n > 0 ? allocate(this.dtype, n) : null;
-    // Copies: the engine reads them now and backward reads them later, whatever the caller does meanwhile.
-    const step: KeptStep = { B, x: x.data.slice(), h0: h0 ? h0.slice() : null, c0: c0 ? c0.slice() : null, y, cache };
+    // Copies (kept steps and async calls): the engine reads them later, whatever the caller does meanwhile.
+    const copy = (a: FloatArray | null): FloatArray | null => (a && !inPlace ? a.slice() : a);
+    const step: KeptStep = { B, x: copy(x.data)!, h0: copy(h0), c0: copy(c0), y, cache };
+    // Spelled out, not spread from sizes(): a spread into a literal this large is a slow runtime call.
     const args: RecurrentForwardArgs = {
-      ...this.sizes(B),
+      T: 1, B, I: this.inputSize, H, P: H, reverse: false, batchFirst: false, lengths: null, yStride: H, yOffset: 0,
       y, hN: hOut, cN: cOut, cache,
       x: step.x, h0: step.h0, c0: step.c0,
       weightIh: this.weight_ih.value.data, weightHh: this.weight_hh.value.data, weightHr: null,
@@ -274,7 +293,7 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     const dh0 = zeros([B, H], this.dtype);
     const dc0 = isLstm ? zeros([B, H], this.dtype) : null;
     const args: RecurrentBackwardArgs = {
-      ...this.sizes(B),
+      T: 1, B, I: this.inputSize, H, P: H, reverse: false, batchFirst: false, lengths: null, yStride: H, yOffset: 0,
       dx: dInput.data, dh0: dh0.data, dc0: dc0?.data ?? null,
       dWeightIh: this.weight_ih.grad.data, dWeightHh: this.weight_hh.grad.data, dWeightHr: null,
       dBiasIh: this.bias_ih?.grad.data ?? null, dBiasHh: this.bias_hh?.grad.data ?? null,
