@@ -6,18 +6,8 @@ import { Embedding } from '../../src/layers/embedding.js';
 import { SequenceClassifier } from '../../src/models/classifier.js';
 import { padSequences } from '../../src/data/batching.js';
 import { tensor, zeros } from '../../src/tensor.js';
+import { expectError } from '../helpers/errors.js';
 
-/** Asserts `fn` throws `cls` and that the message contains every fragment. */
-function expectError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(cls);
-  for (const f of fragments) expect((caught as Error).message).toContain(f);
-}
 
 const rnn = (): RNN => new RNN({ inputSize: 3, hiddenSize: 2, seed: 1, backend: 'reference' });
 

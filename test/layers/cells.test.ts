@@ -11,6 +11,7 @@ import type { DType, Tensor } from '../../src/tensor.js';
 import { allocate, zeros } from '../../src/tensor.js';
 import { seeded } from '../helpers/random.js';
 import { testBackends } from '../helpers/backends.js';
+import { expectError } from '../helpers/errors.js';
 
 const KINDS: CellKind[] = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'];
 const I = 3;
@@ -29,17 +30,6 @@ function random(rand: () => number, shape: number[], dtype: DType = 'float32'): 
   return { data, shape };
 }
 
-/** Asserts `fn` throws `cls` and that the message contains every fragment. */
-function expectError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(cls);
-  for (const f of fragments) expect((caught as Error).message).toContain(f);
-}
 
 const snapshot = (cell: RecurrentCell): number[][] => cell.parameters().map((p) => Array.from(p.grad.data));
 

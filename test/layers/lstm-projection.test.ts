@@ -12,18 +12,8 @@ import type { Tensor } from '../../src/tensor.js';
 import { zeros } from '../../src/tensor.js';
 import { Rng } from '../../src/random.js';
 import { randomTensor, relativeError } from '../helpers/gradcheck.js';
+import { expectError } from '../helpers/errors.js';
 
-/** Asserts `fn` throws `cls` and that the message contains every fragment. */
-function expectError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(cls);
-  for (const f of fragments) expect((caught as Error).message).toContain(f);
-}
 
 describe('LSTM projSize option', () => {
   it('defaults to 0 (no projection, no weight_hr) and accepts 0 explicitly on every layer', () => {
