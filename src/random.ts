@@ -27,6 +27,18 @@ export class Rng {
     this.s3 = next();
   }
 
+  /** The generator's position, for checkpoints: restoring it continues the exact same sequence. */
+  getState(): [number, number, number, number] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
+  setState(state: readonly number[]): void {
+    if (!Array.isArray(state) || state.length !== 4 || !state.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 32)) {
+      throw new TypeError(`Rng.setState: expected four 32-bit integers, received ${JSON.stringify(state)?.slice(0, 80)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state as [number, number, number, number];
+  }
+
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
