@@ -1,0 +1,136 @@
+/**
+ * A trained model as a directory, the same for every model kind:
+ *   config.json        { format: 'fastrnn-model', formatVersion: 1, fastrnn: <version>, kind, config }
+ *   model.safetensors  the state dict, PyTorch parameter names and shapes
+ *   vocab.json         the model's vocabulary, when it owns one
+ * The directory is written whole or not at all: everything goes into a temporary sibling directory (each file
+ * fsynced), which then replaces the target by rename — a crash or a full disk never leaves a half-written
+ * model where a good one used to be. Loading checks the format, the kind and every tensor before the model
+ * is used, and builds the model on the engine the caller chooses (weights are engine-independent).
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { describe } from '../errors.js';
+import type { TrainableModel } from '../train/trainable.js';
+import { serializeSafetensors } from './safetensors-write.js';
+import { loadSafetensorsSync } from './safetensors.js';
+import { FASTRNN_VERSION } from '../version.js';
+
+export const MODEL_FORMAT = 'fastrnn-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Thrown when a model directory is missing, unreadable, of another format or kind, or inconsistent. */
+export class ModelDirectoryError extends Error {
+  override name = 'ModelDirectoryError';
+}
+
+export interface ModelDirectoryConfig {
+  format: string;
+  formatVersion: number;
+  fastrnn: string;
+  kind: string;
+  config: Record<string, unknown>;
+}
+
+/** Something with a JSON form to store as vocab.json (a Vocab). */
+export interface SavableVocab {
+  toJSON(): unknown;
+}
+
+function writeFileSynced(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `model` (and its vocabulary, if given) to `dir`, replacing what was there only once all is written. */
+export async function saveModel(model: TrainableModel, dir: string, { vocab }: { vocab?: SavableVocab | null } = {}): Promise<void> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`saveModel(dir): expected a directory path, received ${describe(dir)}`);
+  const target = resolve(dir);
+  const parent = dirname(target);
+  const tmp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`)).catch((err: Error) => {
+    throw new ModelDirectoryError(`saveModel: cannot write into ${parent}: ${err.message}`);
+  });
+  try {
+    const config: ModelDirectoryConfig = {
+      format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, fastrnn: FASTRNN_VERSION, kind: model.kind, config: model.config(),
+    };
+    writeFileSynced(join(tmp, 'model.safetensors'), serializeSafetensors(model.stateDict(), { format: MODEL_FORMAT, kind: model.kind }));
+    if (vocab) writeFileSynced(join(tmp, 'vocab.json'), JSON.stringify(vocab.toJSON()));
+    writeFileSynced(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`); // last: marks a complete directory
+    const old = await stat(target).then(() => `${tmp}.old`, () => null);
+    if (old) await rename(target, old);
+    await rename(tmp, target);
+    if (old) await rm(old, { recursive: true, force: true });
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err instanceof ModelDirectoryError ? err : new ModelDirectoryError(`saveModel: could not write ${target}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads and checks config.json of a model directory (no weights yet). */
+export async function readModelConfig(dir: string): Promise<ModelDirectoryConfig> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel(dir): expected a directory path, received ${describe(dir)}`);
+  const path = join(resolve(dir), 'config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ModelDirectoryError(`loadModel: expected a model directory with config.json, but ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ModelDirectoryError(`loadModel: ${path} is not valid JSON (${(err as Error).message})`);
+  }
+  const c = parsed as Partial<ModelDirectoryConfig>;
+  if (typeof c !== 'object' || c === null || c.format !== MODEL_FORMAT) {
+    throw new ModelDirectoryError(`loadModel: expected ${path} with format "${MODEL_FORMAT}", received ${describe((c as { format?: unknown })?.format)}`);
+  }
+  if (c.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ModelDirectoryError(`loadModel: expected formatVersion ${MODEL_FORMAT_VERSION}, received ${describe(c.formatVersion)} (written by fastrnn ${describe(c.fastrnn)})`);
+  }
+  if (typeof c.kind !== 'string' || typeof c.config !== 'object' || c.config === null) {
+    throw new ModelDirectoryError(`loadModel: ${path} lacks a model kind and config object`);
+  }
+  return c as ModelDirectoryConfig;
+}
+
+/**
+ * Loads the weights of `dir` into a model built by `build(config)`; `expectKind` rejects a directory of
+ * another kind. Every tensor is checked (names and shapes, strict) before any is written.
+ */
+export async function loadModelInto<M extends TrainableModel>(
+  dir: string,
+  build: (config: Record<string, unknown>) => M,
+  { expectKind }: { expectKind?: string } = {},
+): Promise<{ model: M; vocab: unknown | null }> {
+  const c = await readModelConfig(dir);
+  if (expectKind !== undefined && c.kind !== expectKind) {
+    throw new ModelDirectoryError(`loadModel: expected a ${expectKind} model directory, received a ${c.kind} one (${resolve(dir)})`);
+  }
+  const model = build(c.config);
+  const weightsPath = join(resolve(dir), 'model.safetensors');
+  let weights;
+  try {
+    weights = loadSafetensorsSync(weightsPath, { dtype: c.config.dtype === 'float64' ? 'float64' : 'float32' });
+  } catch (err) {
+    throw new ModelDirectoryError(`loadModel: ${weightsPath}: ${(err as Error).message}`);
+  }
+  try {
+    model.loadStateDict(weights);
+  } catch (err) {
+    throw new ModelDirectoryError(`loadModel: the weights in ${weightsPath} do not fit the ${c.kind} config: ${(err as Error).message}`);
+  }
+  const vocabPath = join(resolve(dir), 'vocab.json');
+  const vocab = await readFile(vocabPath, 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+  return { model, vocab };
+}
