@@ -1,6 +1,13 @@
 /**
  * Many → one: token ids → Embedding → recurrent stack → pooling → Linear → class logits.
  * The classic sequence classifier (spam / not spam, sentiment). Softmax lives in the loss, as in PyTorch.
+ * With `multiLabel: true` every class is a yes/no question of its own: sigmoid per class and
+ * binary cross-entropy on the logits (PyTorch's BCEWithLogitsLoss), examples `{ ids, labels }`.
+ *
+ * A TrainableModel (src/train/trainable.ts), so `fit` trains it on `{ ids, label }` examples; the
+ * lower-level forward / backward / trainStep stay for hand-written loops. Examples and batches live in
+ * classifier-data.ts, evaluation metrics (accuracy, macro F1, MCC; exact match, micro F1) in
+ * classifier-metrics.ts.
  *
  * State dict names: embedding.weight, rnn.weight_ih_l0 …, head.weight, head.bias.
  */
@@ -12,16 +19,23 @@ import { Module } from '../layers/module.js';
 import { createRecurrentLayer } from '../layers/factory.js';
 import { LayerBusyError, type ForwardOptions, type RecurrentGradients, type RecurrentLayer, type RecurrentOutput, type RecurrentStates } from '../layers/recurrent.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
-import { crossEntropy, softmax } from '../train/losses.js';
+import { binaryCrossEntropyWithLogits, crossEntropy, sigmoid, softmax, type LossResult, type Reduction } from '../train/losses.js';
 import { clipGradNorm } from '../train/clip.js';
+import type { MetricSums, TrainableModel } from '../train/trainable.js';
+import { rngStateOf, setRngStateOf } from '../train/checkpoint.js';
 import type { DType, Tensor } from '../tensor.js';
-import { checkInt, checkOneOf, describe } from '../errors.js';
+import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
 import { poolBackward, poolForward, type PoolState, type Pooling } from './pooling.js';
+import { checkClassifierExample, collateClassifier, type CheckedClassifierExample, type ClassifierBatch } from './classifier-data.js';
+import { multiLabelMetrics, multiLabelSums, singleLabelMetrics, singleLabelSums } from './classifier-metrics.js';
+
+export type { ClassifierExample, MultiLabelExample, CheckedClassifierExample, ClassifierBatch } from './classifier-data.js';
 
 export interface ClassifierOptions {
   vocabSize: number;
   embeddingDim: number;
   hiddenSize: number;
+  /** classes (>= 2), or for a multi-label model the number of independent labels (>= 1) */
   numClasses: number;
   /** 'rnn' (with `nonlinearity`), 'lstm' or 'gru' */
   cell?: 'rnn' | 'lstm' | 'gru';
@@ -29,8 +43,11 @@ export interface ClassifierOptions {
   numLayers?: number;
   bidirectional?: boolean;
   dropout?: number;
+  /** the padding id: its embedding row stays zero; batches are padded with it (default 0) */
   paddingIdx?: number;
   pooling?: Pooling;
+  /** sigmoid per class and binary cross-entropy; examples `{ ids, labels }` (default false) */
+  multiLabel?: boolean;
   backend?: BackendChoice | Backend;
   threads?: number;
   seed?: number;
@@ -43,12 +60,20 @@ export interface TrainStepResult {
   gradNorm: number;
 }
 
-export class SequenceClassifier extends Module {
+/** Targets of trainStep: class ids [B], or for a multi-label model a multi-hot Tensor [B, numClasses]. */
+export type ClassifierTargets = ArrayLike<number> | Tensor;
+
+export class SequenceClassifier extends Module implements TrainableModel<CheckedClassifierExample, ClassifierBatch> {
+  readonly kind = 'classifier';
   readonly embedding: Embedding;
   readonly rnn: RecurrentLayer;
   readonly head: Linear;
   readonly pooling: Pooling;
   readonly numClasses: number;
+  readonly multiLabel: boolean;
+  private readonly settings: Record<string, unknown>;
+  private readonly padId: number;
+  private readonly dtype: DType;
   private pool: PoolState | null = null;
   private busy = false;
 
@@ -62,9 +87,11 @@ export class SequenceClassifier extends Module {
     if (cell !== 'rnn' && options.nonlinearity !== undefined) {
       throw new RangeError(`nonlinearity: only cell 'rnn' takes one, received ${describe(options.nonlinearity)} with cell ${describe(cell)}`);
     }
-    this.numClasses = checkInt('numClasses', options.numClasses, 2);
+    this.multiLabel = checkBoolean('multiLabel', options.multiLabel ?? false);
+    this.numClasses = checkInt('numClasses', options.numClasses, this.multiLabel ? 1 : 2);
     this.pooling = checkOneOf('pooling', options.pooling ?? 'last', ['last', 'mean', 'max'] as const);
     const dtype = options.dtype;
+    const { backend, threads } = options;
     this.embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype });
     this.rnn = createRecurrentLayer(cell === 'rnn' ? (nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh') : cell, {
       inputSize: options.embeddingDim,
@@ -73,17 +100,87 @@ export class SequenceClassifier extends Module {
       bidirectional: options.bidirectional,
       dropout: options.dropout,
       batchFirst: true,
-      backend: options.backend,
-      threads: options.threads,
+      backend,
+      threads,
       seed: seed + 1,
       dtype,
     });
-    this.head = new Linear({ inFeatures: this.rnn.numDirections * this.rnn.hiddenSize, outFeatures: this.numClasses, seed: seed + 2, dtype });
+    this.head = new Linear({ inFeatures: this.rnn.numDirections * this.rnn.hiddenSize, outFeatures: this.numClasses, seed: seed + 2, dtype, backend, threads });
+    this.dtype = this.rnn.dtype;
+    this.padId = this.embedding.paddingIdx ?? 0;
+    this.settings = {
+      vocabSize: this.embedding.numEmbeddings, embeddingDim: this.embedding.embeddingDim, hiddenSize: this.rnn.hiddenSize, numClasses: this.numClasses,
+      cell, ...(cell === 'rnn' ? { nonlinearity } : {}), numLayers: this.rnn.numLayers, bidirectional: this.rnn.bidirectional, dropout: this.rnn.dropout,
+      ...(this.embedding.paddingIdx !== null ? { paddingIdx: this.embedding.paddingIdx } : {}), pooling: this.pooling, multiLabel: this.multiLabel, seed, dtype: this.dtype,
+    };
   }
 
   protected override children(): Record<string, Module> {
     return { embedding: this.embedding, rnn: this.rnn, head: this.head };
   }
+
+  // ── TrainableModel: what fit drives ──────────────────────────────────────────────────────────────
+
+  checkExample(example: unknown, index: number): CheckedClassifierExample {
+    return checkClassifierExample(example, index, { vocabSize: this.embedding.numEmbeddings, numClasses: this.numClasses, multiLabel: this.multiLabel });
+  }
+
+  exampleLength(example: CheckedClassifierExample): number {
+    return example.ids.length;
+  }
+
+  collate(examples: CheckedClassifierExample[]): ClassifierBatch {
+    return collateClassifier(examples, this.padId, this.numClasses, this.dtype);
+  }
+
+  /** Forward and backward of the mean loss, in training mode; gradients accumulate (fit zeroes and steps). */
+  async trainBatch(batch: ClassifierBatch): Promise<{ loss: number; count: number }> {
+    const { loss } = await this.exclusive(() => {
+      this.train();
+      return this.lossAndBackwardAsync(batch.ids, batch.lengths, batch.multiHot ?? batch.targets);
+    });
+    return { loss, count: this.multiLabel ? batch.targets.length * this.numClasses : batch.targets.length };
+  }
+
+  /** Summed loss, counts and confusion sums (classifier-metrics.ts) of a batch, in eval mode. */
+  async evaluateBatch(batch: ClassifierBatch): Promise<MetricSums> {
+    const logits = await this.exclusive(async () => {
+      const wasTraining = this.training;
+      this.eval();
+      try {
+        return await this.forwardAsync(batch.ids, batch.lengths);
+      } finally {
+        this.train(wasTraining);
+      }
+    });
+    const { loss } = this.loss(logits, batch.multiHot ?? batch.targets, 'sum');
+    const B = batch.targets.length;
+    if (this.multiLabel) return { loss, count: B * this.numClasses, ...multiLabelSums(logits.data, batch.multiHot!.data, this.numClasses) };
+    return { loss, count: B, ...singleLabelSums(logits.data, batch.targets, this.numClasses) };
+  }
+
+  /** loss, accuracy, macroF1, mcc — or for a multi-label model loss, accuracy (exact match), microF1. */
+  metrics(sums: MetricSums): Record<string, number> {
+    return this.multiLabel ? multiLabelMetrics(sums) : singleLabelMetrics(sums);
+  }
+
+  /** The constructor options (the seed actually used; no backend or threads: where it runs is not what it is). */
+  config(): Record<string, unknown> {
+    return { ...this.settings };
+  }
+
+  /** The dropout generator's position, for checkpoints (fit saves and restores it). */
+  rngStates(): { rnn: number[] } {
+    return { rnn: rngStateOf(this.rnn) };
+  }
+
+  setRngStates(states: unknown): void {
+    const s = states as { rnn?: unknown } | null;
+    if (typeof s !== 'object' || s === null) throw new TypeError(`setRngStates(states): expected { rnn }, received ${describe(states)}`);
+    setRngStateOf(this.rnn, s.rnn);
+  }
+
+  // ── The lower-level API ──────────────────────────────────────────────────────────────────────────
 
   /**
    * ids [B, T] (right-padded), lengths [B] (default: all T) → logits [B, numClasses]. The recurrent layer
@@ -96,11 +193,6 @@ export class SequenceClassifier extends Module {
     return this.finishForward(this.rnn.forward({ ...x, lengths: checkedLengths }, null, null, this.forwardOptions()), checkedLengths);
   }
 
-  /** Pooling 'last' reads hN only: the output sequence stays in the layer (no fresh array per batch). */
-  private forwardOptions(): ForwardOptions {
-    return { returnOutput: this.pooling !== 'last' };
-  }
-
   /** Backpropagates dLogits [B, numClasses] through the whole model, accumulating every gradient. */
   backward(dLogits: Tensor): void {
     this.checkIdle();
@@ -108,12 +200,13 @@ export class SequenceClassifier extends Module {
   }
 
   /**
-   * One optimisation step on a batch: zeroGrad, forward, cross-entropy, backward, optional clipping, step.
+   * One optimisation step on a batch: zeroGrad, forward, loss (cross-entropy, or binary cross-entropy for
+   * a multi-label model with multi-hot targets [B, numClasses]), backward, optional clipping, step.
    * Returns the loss and the gradient norm before clipping.
    */
-  trainStep(ids: IdTensor, lengths: ArrayLike<number> | undefined, targets: ArrayLike<number>, optimizer: Optimizer, { clipNorm }: { clipNorm?: number } = {}): TrainStepResult {
+  trainStep(ids: IdTensor, lengths: ArrayLike<number> | undefined, targets: ClassifierTargets, optimizer: Optimizer, { clipNorm }: { clipNorm?: number } = {}): TrainStepResult {
     optimizer.zeroGrad();
-    const { loss, grad } = crossEntropy(this.forward(ids, lengths), targets);
+    const { loss, grad } = this.loss(this.forward(ids, lengths), targets, 'mean');
     this.backward(grad);
     return this.finishStep(loss, optimizer, clipNorm);
   }
@@ -122,32 +215,51 @@ export class SequenceClassifier extends Module {
    * trainStep with the recurrent kernels on a worker thread (native engine), so the event loop stays free.
    * A second call while one is running throws LayerBusyError: await each step.
    */
-  async trainStepAsync(ids: IdTensor, lengths: ArrayLike<number> | undefined, targets: ArrayLike<number>, optimizer: Optimizer, { clipNorm }: { clipNorm?: number } = {}): Promise<TrainStepResult> {
-    this.checkIdle();
-    this.busy = true;
-    try {
+  async trainStepAsync(ids: IdTensor, lengths: ArrayLike<number> | undefined, targets: ClassifierTargets, optimizer: Optimizer, { clipNorm }: { clipNorm?: number } = {}): Promise<TrainStepResult> {
+    return this.exclusive(async () => {
       optimizer.zeroGrad();
-      const checkedLengths = this.checkLengths(ids, lengths);
-      const x = this.embedding.forward(ids);
-      const logits = this.finishForward(await this.rnn.forwardAsync({ ...x, lengths: checkedLengths }, null, null, this.forwardOptions()), checkedLengths);
-      const { loss, grad } = crossEntropy(logits, targets);
-      const { dInput } = await this.rnn.backwardAsync(this.startBackward(grad));
-      this.embedding.backward(dInput);
+      const { loss } = await this.lossAndBackwardAsync(ids, lengths, targets);
       return this.finishStep(loss, optimizer, clipNorm);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
-  /** Class probabilities [B, numClasses] in eval mode (no state kept), restoring the previous mode. */
+  /** Class probabilities [B, numClasses] in eval mode (softmax; sigmoid per class if multi-label), restoring the previous mode. */
   predictProba(ids: IdTensor, lengths?: ArrayLike<number>): Tensor {
     const wasTraining = this.training;
     this.eval();
     try {
-      return softmax(this.forward(ids, lengths));
+      const logits = this.forward(ids, lengths);
+      return this.multiLabel ? sigmoid(logits) : softmax(logits);
     } finally {
       this.train(wasTraining);
     }
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Pooling 'last' reads hN only: the output sequence stays in the layer (no fresh array per batch). */
+  private forwardOptions(): ForwardOptions {
+    return { returnOutput: this.pooling !== 'last' };
+  }
+
+  private async forwardAsync(ids: IdTensor, lengths: ArrayLike<number> | undefined): Promise<Tensor> {
+    const checkedLengths = this.checkLengths(ids, lengths);
+    const x = this.embedding.forward(ids);
+    return this.finishForward(await this.rnn.forwardAsync({ ...x, lengths: checkedLengths }, null, null, this.forwardOptions()), checkedLengths);
+  }
+
+  /** Forward, mean loss and backward with the kernels awaited; the caller holds the busy flag. */
+  private async lossAndBackwardAsync(ids: IdTensor, lengths: ArrayLike<number> | undefined, targets: ClassifierTargets): Promise<LossResult> {
+    const result = this.loss(await this.forwardAsync(ids, lengths), targets, 'mean');
+    const { dInput } = await this.rnn.backwardAsync(this.startBackward(result.grad));
+    this.embedding.backward(dInput);
+    return result;
+  }
+
+  private loss(logits: Tensor, targets: ClassifierTargets, reduction: Reduction): LossResult {
+    if (!this.multiLabel) return crossEntropy(logits, targets as ArrayLike<number>, { reduction });
+    checkTensor('targets', targets, logits.shape);
+    return binaryCrossEntropyWithLogits(logits, targets as Tensor, { reduction });
   }
 
   private finishForward(rnnOut: RecurrentOutput | RecurrentStates, lengths: Int32Array): Tensor {
@@ -167,8 +279,19 @@ export class SequenceClassifier extends Module {
     return { loss, gradNorm };
   }
 
+  /** Runs an async step under the busy flag: any other call meanwhile throws LayerBusyError. */
+  private async exclusive<R>(run: () => Promise<R>): Promise<R> {
+    this.checkIdle();
+    this.busy = true;
+    try {
+      return await run();
+    } finally {
+      this.busy = false;
+    }
+  }
+
   private checkIdle(): void {
-    if (this.busy) throw new LayerBusyError('SequenceClassifier: a trainStepAsync is still running on this model; await it before the next call');
+    if (this.busy) throw new LayerBusyError('SequenceClassifier: an async step (trainStepAsync, trainBatch, evaluateBatch) is still running on this model; await it before the next call');
   }
 
   private checkLengths(ids: IdTensor, lengths: ArrayLike<number> | undefined): Int32Array {
