@@ -139,6 +139,15 @@ export abstract class RecurrentLayer extends Module {
     return this.bidirectional ? 2 : 1;
   }
 
+  /** The position of the layer's dropout generator, for checkpoints (restoring it repeats the same masks). */
+  rngState(): number[] {
+    return this.rng.getState();
+  }
+
+  setRngState(state: readonly number[]): void {
+    this.rng.setState(state);
+  }
+
   /** The size of h (and of each direction's output block): projSize when set, else hiddenSize. */
   get stateSize(): number {
     return hSize(this);

@@ -25,7 +25,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from '../errors.js';
 import type { StateDict } from '../parameter.js';
-import { Rng } from '../random.js';
+import type { Rng } from '../random.js';
+import type { RecurrentLayer } from '../layers/recurrent.js';
 import type { DType, Tensor } from '../tensor.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import type { OptimizerStateDict } from './optim/optimizer.js';
@@ -54,10 +55,7 @@ export function hasRngStates(model: object): model is RngStateful {
   return typeof m.rngStates === 'function' && typeof m.setRngStates === 'function';
 }
 
-/**
- * The state of the Rng a layer owns for dropout (RecurrentLayer keeps it in a private `rng` field; this
- * reads it until the layer exposes its own accessor).
- */
+/** The state of the Rng a layer owns for dropout (RecurrentLayer.rngState / setRngState). */
 export function rngStateOf(layer: object): number[] {
   return rngOf(layer).getState();
 }
@@ -66,10 +64,12 @@ export function setRngStateOf(layer: object, state: unknown): void {
   rngOf(layer).setState(state as number[]);
 }
 
-function rngOf(layer: object): Rng {
-  const rng = (layer as { rng?: unknown }).rng;
-  if (!(rng instanceof Rng)) throw new TypeError(`rngStateOf(layer): expected a layer that owns a dropout Rng (a RecurrentLayer), received ${describe(layer)}`);
-  return rng;
+function rngOf(layer: object): Pick<Rng, 'getState' | 'setState'> {
+  const l = layer as Partial<RecurrentLayer>;
+  if (typeof l.rngState !== 'function' || typeof l.setRngState !== 'function') {
+    throw new TypeError(`rngStateOf(layer): expected a layer that owns a dropout Rng (a RecurrentLayer), received ${describe(layer)}`);
+  }
+  return { getState: () => l.rngState!() as [number, number, number, number], setState: (s: readonly number[]) => l.setRngState!(s) };
 }
 
 /** True when `dir` holds a checkpoint to resume from. */
