@@ -38,8 +38,37 @@ export {
   type LSTMCellInputGradients,
 } from './layers/cells.js';
 
-export { SequenceClassifier, type ClassifierOptions, type TrainStepResult } from './models/classifier.js';
+export {
+  SequenceClassifier,
+  type ClassifierOptions,
+  type TrainStepResult,
+  type ClassifierExample,
+  type MultiLabelExample,
+  type ClassifierTargets,
+} from './models/classifier.js';
 export type { Pooling } from './models/pooling.js';
+export { SequenceTagger, TAG_IGNORE_INDEX, type TaggerOptions, type TaggerExample, type TaggerExampleInput, type TaggerBatch } from './models/tagger.js';
+export { taggerMetrics, tagCounts } from './models/tagger-metrics.js';
+export {
+  LanguageModel,
+  streamExamples,
+  type LanguageModelOptions,
+  type LanguageModelCondition,
+  type LanguageModelExample,
+  type LanguageModelBatch,
+  type GenerateOptions,
+  type CarriedState,
+} from './models/language-model.js';
+export { Seq2Seq, type Seq2SeqBatch, type TranslateOptions, type Seq2SeqOptions, type Seq2SeqExample, type Seq2SeqPair } from './models/seq2seq.js';
+export { loadModel, MODEL_KINDS, type AnyModel, type LoadModelOptions } from './models/registry.js';
+export { saveModel, readModelConfig, ModelDirectoryError, type ModelDirectoryConfig, type EngineOptions, type SavableVocab } from './io/model-dir.js';
+export { LuongAttention, type AttentionOptions, type AttentionScore, type AttentionOutput, type AttentionGradients, type AttentionInputGradients } from './layers/attention.js';
+export { sampleToken, samplingProbabilities, argmax, type SamplingOptions } from './generate/sampling.js';
+export { beamSearch, greedySearch, lengthPenalty, normalizedScore, type SearchOptions, type StepResult, type Hypothesis } from './generate/beam.js';
+export { gradientNormsPerStep, spectralNorm, type GradientNorms, type StepGradientNorms, type GradientNormOptions } from './diagnostics/gradient-norms.js';
+export { trace, formatTrace, type EmbeddedRecurrentModel, type TraceOptions } from './diagnostics/trace.js';
+export { nearest, nearestIds, type Neighbour, type NeighbourId, type NearestOptions, type NearestIdsOptions, type EmbeddingSource } from './diagnostics/nearest.js';
+export { FASTRNN_VERSION } from './version.js';
 
 export {
   crossEntropy,
@@ -54,6 +83,34 @@ export {
 } from './train/losses.js';
 export * from './train/optim/index.js';
 export { clipGradNorm, clipGradValue, gradNorm } from './train/clip.js';
+export {
+  fit,
+  evaluate,
+  NonFiniteError,
+  type History,
+  type FitOptions,
+  type BatchInfo,
+  type EpochInfo,
+  type EarlyStoppingOptions,
+  type CheckpointOptions,
+  type OptimizerSpec,
+} from './train/fit.js';
+export {
+  StepLR,
+  ExponentialLR,
+  CosineWarmupLR,
+  ReduceLROnPlateau,
+  createSchedule,
+  type LrSchedule,
+  type ScheduleSpec,
+  type ScheduleInterval,
+  type StepLROptions,
+  type ExponentialLROptions,
+  type CosineWarmupOptions,
+  type ReduceLROnPlateauOptions,
+} from './train/schedules.js';
+export { hasCheckpoint, type RngStateful } from './train/checkpoint.js';
+export { addSums, type TrainableModel, type MetricSums } from './train/trainable.js';
 
 export { padSequences, bucketedBatches, type PaddedBatch } from './data/batching.js';
 
@@ -71,7 +128,7 @@ export {
   type SafetensorsContents,
 } from './io/safetensors.js';
 
-export type { Backend, CellKind, RecurrentForwardArgs, RecurrentBackwardArgs } from './backend/backend.js';
+export type { Backend, CellKind, RecurrentForwardArgs, RecurrentBackwardArgs, LinearForwardArgs, LinearBackwardArgs } from './backend/backend.js';
 export { referenceBackend } from './backend/reference/index.js';
 export { resolveBackend, setDefaultBackend, getDefaultBackend, type BackendChoice, type BackendOptions } from './backend/select.js';
 export { loadNativeBackend, NativeBackendUnavailableError } from './backend/native.js';

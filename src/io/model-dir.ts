@@ -12,6 +12,8 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe } from '../errors.js';
+import type { Backend } from '../backend/backend.js';
+import type { BackendChoice } from '../backend/select.js';
 import type { TrainableModel } from '../train/trainable.js';
 import { serializeSafetensors } from './safetensors-write.js';
 import { loadSafetensorsSync } from './safetensors.js';
@@ -31,6 +33,20 @@ export interface ModelDirectoryConfig {
   fastrnn: string;
   kind: string;
   config: Record<string, unknown>;
+}
+
+/** Where a loaded model runs (weights are engine-independent). */
+export interface EngineOptions {
+  backend?: BackendChoice | Backend;
+  threads?: number;
+}
+
+/** The engine fields of `options` that are set (so they override nothing else in a model's config). */
+export function engineOptions(options: EngineOptions = {}): EngineOptions {
+  const out: EngineOptions = {};
+  if (options.backend !== undefined) out.backend = options.backend;
+  if (options.threads !== undefined) out.threads = options.threads;
+  return out;
 }
 
 /** Something with a JSON form to store as vocab.json (a Vocab). */

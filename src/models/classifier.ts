@@ -28,6 +28,7 @@ import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../er
 import { poolBackward, poolForward, type PoolState, type Pooling } from './pooling.js';
 import { checkClassifierExample, collateClassifier, type CheckedClassifierExample, type ClassifierBatch } from './classifier-data.js';
 import { multiLabelMetrics, multiLabelSums, singleLabelMetrics, singleLabelSums } from './classifier-metrics.js';
+import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
 
 export type { ClassifierExample, MultiLabelExample, CheckedClassifierExample, ClassifierBatch } from './classifier-data.js';
 
@@ -65,6 +66,17 @@ export type ClassifierTargets = ArrayLike<number> | Tensor;
 
 export class SequenceClassifier extends Module implements TrainableModel<CheckedClassifierExample, ClassifierBatch> {
   readonly kind = 'classifier';
+
+  /** Writes the model directory — config.json, model.safetensors, vocab.json when given (io/model-dir.ts). */
+  save(dir: string, options: { vocab?: SavableVocab | null } = {}): Promise<void> {
+    return saveModel(this, dir, options);
+  }
+
+  /** Loads a saved classifier model on the chosen engine; a directory of another kind is rejected. */
+  static async load(dir: string, options: EngineOptions = {}): Promise<SequenceClassifier> {
+    const build = (config: Record<string, unknown>): SequenceClassifier => new SequenceClassifier({ ...(config as unknown as ClassifierOptions), ...engineOptions(options) });
+    return (await loadModelInto(dir, build, { expectKind: 'classifier' })).model;
+  }
   readonly embedding: Embedding;
   readonly rnn: RecurrentLayer;
   readonly head: Linear;

@@ -38,6 +38,7 @@ import { conditionBackward, conditionForward, initOutFeatures, type InitialState
 import { checkCarriedState, copyState, stateFromJSON, stateToJSON, type CarriedState, type StateSpec } from './language-model-state.js';
 import { rngStateOf, setRngStateOf } from '../train/checkpoint.js';
 import { checkGenerateOptions, linkLayerWeights, runGeneration, stepCells, type GenerateOptions } from './language-model-generate.js';
+import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
 
 export type { LanguageModelOptions, LanguageModelCondition } from './language-model-options.js';
 export type { LanguageModelBatch, LanguageModelExample } from './language-model-batch.js';
@@ -47,6 +48,17 @@ export { streamExamples } from './language-model-batch.js';
 
 export class LanguageModel extends Module implements TrainableModel<LanguageModelExample, LanguageModelBatch> {
   readonly kind = 'language-model';
+
+  /** Writes the model directory — config.json, model.safetensors, vocab.json when given (io/model-dir.ts). */
+  save(dir: string, options: { vocab?: SavableVocab | null } = {}): Promise<void> {
+    return saveModel(this, dir, options);
+  }
+
+  /** Loads a saved language-model model on the chosen engine; a directory of another kind is rejected. */
+  static async load(dir: string, options: EngineOptions = {}): Promise<LanguageModel> {
+    const build = (config: Record<string, unknown>): LanguageModel => new LanguageModel({ ...(config as unknown as LanguageModelOptions), ...engineOptions(options) });
+    return (await loadModelInto(dir, build, { expectKind: 'language-model' })).model;
+  }
   readonly embedding: Embedding;
   readonly rnn: RecurrentLayer;
   readonly head: Linear;

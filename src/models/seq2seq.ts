@@ -39,6 +39,7 @@ import {
   checkIds, checkSeq2SeqExample, checkSeq2SeqOptions,
   type ResolvedSeq2SeqOptions, type Seq2SeqExample, type Seq2SeqOptions, type Seq2SeqPair,
 } from './seq2seq-options.js';
+import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
 
 export type { Seq2SeqOptions, Seq2SeqExample, Seq2SeqPair } from './seq2seq-options.js';
 
@@ -73,6 +74,17 @@ export interface TranslateOptions {
 
 export class Seq2Seq extends Module implements TrainableModel<Seq2SeqExample, Seq2SeqBatch>, Seq2SeqParts {
   readonly kind = 'seq2seq';
+
+  /** Writes the model directory — config.json, model.safetensors, vocab.json when given (io/model-dir.ts). */
+  save(dir: string, options: { vocab?: SavableVocab | null } = {}): Promise<void> {
+    return saveModel(this, dir, options);
+  }
+
+  /** Loads a saved seq2seq model on the chosen engine; a directory of another kind is rejected. */
+  static async load(dir: string, options: EngineOptions = {}): Promise<Seq2Seq> {
+    const build = (config: Record<string, unknown>): Seq2Seq => new Seq2Seq({ ...(config as unknown as Seq2SeqOptions), ...engineOptions(options) });
+    return (await loadModelInto(dir, build, { expectKind: 'seq2seq' })).model;
+  }
   readonly options: ResolvedSeq2SeqOptions;
   readonly encoder_embedding: Embedding;
   readonly encoder: RecurrentLayer;
@@ -193,8 +205,9 @@ export class Seq2Seq extends Module implements TrainableModel<Seq2SeqExample, Se
   }
 
   config(): Record<string, unknown> {
-    const { backend: _backend, threads: _threads, ...rest } = this.options;
-    return rest;
+    const { backend: _backend, threads: _threads, bridge, ...rest } = this.options;
+    // A unidirectional encoder takes no bridge option (the constructor rejects one): omit it.
+    return this.options.bidirectional ? { ...rest, bridge } : rest;
   }
 
   // ── Inference ─────────────────────────────────────────────────────────────────────────────────────

@@ -24,6 +24,7 @@ import type { DType, Tensor } from '../tensor.js';
 import { shapeToString } from '../tensor.js';
 import { checkInt, checkOneOf, describe } from '../errors.js';
 import { argmaxRows, tagCounts, taggerMetrics } from './tagger-metrics.js';
+import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
 
 export interface TaggerOptions {
   vocabSize: number;
@@ -67,6 +68,17 @@ export const TAG_IGNORE_INDEX = -100;
 
 export class SequenceTagger extends Module implements TrainableModel<TaggerExample, TaggerBatch> {
   readonly kind = 'tagger';
+
+  /** Writes the model directory — config.json, model.safetensors, vocab.json when given (io/model-dir.ts). */
+  save(dir: string, options: { vocab?: SavableVocab | null } = {}): Promise<void> {
+    return saveModel(this, dir, options);
+  }
+
+  /** Loads a saved tagger model on the chosen engine; a directory of another kind is rejected. */
+  static async load(dir: string, options: EngineOptions = {}): Promise<SequenceTagger> {
+    const build = (config: Record<string, unknown>): SequenceTagger => new SequenceTagger({ ...(config as unknown as TaggerOptions), ...engineOptions(options) });
+    return (await loadModelInto(dir, build, { expectKind: 'tagger' })).model;
+  }
   readonly embedding: Embedding;
   readonly rnn: RecurrentLayer;
   readonly head: Linear;
