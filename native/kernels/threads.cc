@@ -1,6 +1,8 @@
 // The worker pool behind every parallel kernel (see threads.h). Workers spin briefly between jobs — the
 // recurrent loop issues one small GEMM per time step, and a futex wake-up per step would cost more than
-// the step — then sleep on a condition variable.
+// the step — then sleep on a condition variable. A job never waits for a sleeping worker: workers join a
+// job only while it is open, and the caller closes it as soon as every item has been taken, so a burst of
+// tiny jobs after a pause runs at the caller's pace instead of paying a wake-up each.
 #include "threads.h"
 
 #include <chrono>
@@ -39,14 +41,20 @@ ThreadPool& ThreadPool::global() {
   return *pool;
 }
 
+namespace {
+constexpr std::uint64_t kOpen = std::uint64_t{1} << 15;
+constexpr std::uint64_t kJoinedMask = kOpen - 1;
+inline std::uint64_t generation_of(std::uint64_t job) { return job >> 32; }
+inline std::uint64_t allowed_of(std::uint64_t job) { return (job >> 16) & 0x7fff; }
+}  // namespace
+
 void ThreadPool::grow(int total_threads) {
   int want = total_threads - 1;
   if (want > kMaxThreads - 1) want = kMaxThreads - 1;
   while (static_cast<int>(workers_.size()) < want) {
-    int index = static_cast<int>(workers_.size());
     // The generation is read here, not in the new thread: a job posted right after grow() must count as new.
-    std::uint64_t seen = state_.load(std::memory_order_acquire);
-    workers_.emplace_back([this, index, seen] { worker_main(index, seen); });
+    const std::uint64_t seen = generation_of(job_.load(std::memory_order_acquire));
+    workers_.emplace_back([this, seen] { worker_main(seen); });
     workers_.back().detach();
   }
 }
@@ -65,21 +73,28 @@ void ThreadPool::work() {
   }
 }
 
-void ThreadPool::worker_main(int index, std::uint64_t seen) {
-  // state_ packs (generation << 16 | participants) so a worker reads both in one load.
+// Joins the job of `generation` if it is still open and has room; false when it is closed, full or over.
+bool ThreadPool::try_join(std::uint64_t generation) {
+  std::uint64_t job = job_.load(std::memory_order_acquire);
   for (;;) {
-    auto changed = [&] { return (state_.load(std::memory_order_acquire) >> 16) != (seen >> 16); };
+    if (generation_of(job) != generation || !(job & kOpen) || (job & kJoinedMask) >= allowed_of(job)) return false;
+    if (job_.compare_exchange_weak(job, job + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+  }
+}
+
+void ThreadPool::worker_main(std::uint64_t seen) {
+  for (;;) {
+    auto changed = [&] { return generation_of(job_.load(std::memory_order_acquire)) != seen; };
     if (!spin_until(changed)) {
       std::unique_lock<std::mutex> lk(m_);
       cv_work_.wait(lk, changed);
     }
-    seen = state_.load(std::memory_order_acquire);
-    if (index >= static_cast<int>(seen & 0xffff)) continue;
+    seen = generation_of(job_.load(std::memory_order_acquire));
+    if (!try_join(seen)) continue;
     work();
-    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lk(m_);
-      cv_done_.notify_all();
-    }
+    finished_.fetch_add(1, std::memory_order_acq_rel);
+    std::lock_guard<std::mutex> lk(m_);
+    cv_done_.notify_all();
   }
 }
 
@@ -93,20 +108,24 @@ void ThreadPool::run(i64 n, int threads, void (*fn)(void*, i64), void* ctx) {
     return;
   }
   grow(helpers + 1);
+  // The job's fields are published by the release store of job_ below; joined workers read them after
+  // their acquiring compare-and-swap, and nothing rewrites them until every joined worker has finished.
   fn_ = fn;
   fn_ctx_ = ctx;
   n_ = n;
   error_ = nullptr;
   next_.store(0, std::memory_order_relaxed);
-  active_.store(helpers, std::memory_order_relaxed);
+  finished_.store(0, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lk(m_);
-    std::uint64_t gen = (state_.load(std::memory_order_relaxed) >> 16) + 1;
-    state_.store((gen << 16) | static_cast<std::uint64_t>(helpers), std::memory_order_release);
+    const std::uint64_t generation = generation_of(job_.load(std::memory_order_relaxed)) + 1;
+    job_.store((generation << 32) | (static_cast<std::uint64_t>(helpers) << 16) | kOpen, std::memory_order_release);
   }
   cv_work_.notify_all();
   work();
-  auto done = [&] { return active_.load(std::memory_order_acquire) == 0; };
+  // Every item is taken: close the job. Only the workers that joined before this point can touch it.
+  const int joined = static_cast<int>(job_.fetch_and(~kOpen, std::memory_order_acq_rel) & kJoinedMask);
+  auto done = [&] { return finished_.load(std::memory_order_acquire) == joined; };
   if (!spin_until(done)) {
     std::unique_lock<std::mutex> lk(m_);
     cv_done_.wait(lk, done);

@@ -40,16 +40,20 @@ class ThreadPool {
  private:
   ThreadPool() = default;
   void grow(int total_threads);
-  void worker_main(int index, std::uint64_t seen);
+  void worker_main(std::uint64_t seen_generation);
   void work();
+  bool try_join(std::uint64_t generation);
 
   std::mutex call_mutex_;
   std::vector<std::thread> workers_;
   std::mutex m_;
   std::condition_variable cv_work_;
   std::condition_variable cv_done_;
-  std::atomic<std::uint64_t> state_{0};  // generation << 16 | participating workers
-  std::atomic<int> active_{0};
+  // The current job: generation (bits 63–32) | workers allowed to join (31–16) | open (15) | joined (14–0).
+  // A worker joins with a compare-and-swap while the job is open; the caller closes it once it has run out
+  // of items and then waits only for the workers that joined — never for one still waking up.
+  std::atomic<std::uint64_t> job_{0};
+  std::atomic<int> finished_{0};
   void (*fn_)(void*, i64) = nullptr;
   void* fn_ctx_ = nullptr;
   i64 n_ = 0;
