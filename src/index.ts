@@ -113,6 +113,7 @@ export { hasCheckpoint, type RngStateful } from './train/checkpoint.js';
 export { addSums, type TrainableModel, type MetricSums } from './train/trainable.js';
 
 export { padSequences, bucketedBatches, type PaddedBatch } from './data/batching.js';
+export { readRecords, checkDataFile, formatFromPath, DataError, DATA_FORMATS, type DataFormat, type DataRecord, type ReadOptions } from './data/readers.js';
 
 export {
   SafetensorsError,
