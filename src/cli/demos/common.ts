@@ -87,6 +87,10 @@ export interface TrainOptions<B> {
   budgetSeconds?: number;
   /** log a progress line at most this often during an epoch (seconds; default 30) */
   progressEvery?: number;
+  /** the history keys an epoch line shows (default: all) */
+  logKeys?: string[];
+  /** show "epoch 3/10" (default) or, for a run a time budget ends, "epoch 3" */
+  epochTotal?: boolean;
   log: (line: string) => void;
 }
 
@@ -130,8 +134,9 @@ export async function train<E, B>(model: TrainableModel<E, B>, examples: unknown
       },
       onEpochEnd: (info) => {
         lastLine = performance.now();
-        const logs = Object.entries(info.logs).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
-        t.log(`  epoch ${info.epoch + 1}/${info.epochs}: ${logs} (${elapsed()})`);
+        const logs = Object.entries(info.logs).filter(([k]) => !t.logKeys || t.logKeys.includes(k));
+        const total = t.epochTotal === false ? '' : `/${info.epochs}`;
+        t.log(`  epoch ${info.epoch + 1}${total}: ${logs.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')} (${elapsed()})`);
       },
     });
     const trainSeconds = (performance.now() - started) / 1000;

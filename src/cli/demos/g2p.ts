@@ -58,7 +58,7 @@ export interface G2pConfig {
 }
 
 export const G2P_FULL: G2pConfig = {
-  embeddingDim: 64, hiddenSize: 256, numLayers: 1, attention: 'general', epochs: 6, batchSize: 64, lr: 2e-3, minLrFactor: 0.05, clip: 5, budget: 1020, beamSize: 1,
+  embeddingDim: 64, hiddenSize: 256, numLayers: 1, attention: 'general', epochs: 5, batchSize: 64, lr: 2e-3, minLrFactor: 0.05, clip: 5, budget: 1080, beamSize: 1,
 };
 
 export const G2P_TINY: G2pConfig = {

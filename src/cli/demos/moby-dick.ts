@@ -70,7 +70,7 @@ export async function runMobyDick(options: DemoOptions, config: MobyDickConfig =
   const examples = model.streamExamples(trainIds, c.batchSize);
   const report = await train(model, examples, {
     epochs: 1000, batchSize: c.batchSize, optimizer: { name: 'adam', lr: c.lr }, clipGradNorm: c.clip, seed,
-  }, { rows: (b) => b.lengths.length, budgetSeconds: budgetSeconds(options, c.budget), log });
+  }, { rows: (b) => b.lengths.length, budgetSeconds: budgetSeconds(options, c.budget), epochTotal: false, log });
 
   model.resetState();
   const evalBatch = Math.min(c.batchSize, Math.floor(testIds.length / 2));

@@ -36,17 +36,19 @@ export interface NamesConfig {
   patience: number;
   batchSize: number;
   lr: number;
+  /** decoupled weight decay (AdamW); 0: Adam */
+  weightDecay: number;
   clip: number;
   budget: number;
   samples: number;
 }
 
 export const NAMES_FULL: NamesConfig = {
-  embeddingDim: 32, hiddenSize: 128, cell: 'lstm', numLayers: 1, dropout: 0, maxEpochs: 60, patience: 3, batchSize: 32, lr: 3e-3, clip: 5, budget: 170, samples: 100,
+  embeddingDim: 32, hiddenSize: 128, cell: 'lstm', numLayers: 1, dropout: 0, maxEpochs: 60, patience: 3, batchSize: 32, lr: 3e-3, weightDecay: 0.2, clip: 5, budget: 170, samples: 100,
 };
 
 export const NAMES_TINY: NamesConfig = {
-  subset: 600, embeddingDim: 8, hiddenSize: 16, cell: 'lstm', numLayers: 1, dropout: 0, maxEpochs: 2, patience: 1, batchSize: 32, lr: 1e-2, clip: 5, budget: 20, samples: 20,
+  subset: 600, embeddingDim: 8, hiddenSize: 16, cell: 'lstm', numLayers: 1, dropout: 0, maxEpochs: 2, patience: 1, batchSize: 32, lr: 1e-2, weightDecay: 0, clip: 5, budget: 20, samples: 20,
 };
 
 /** Every (lower-cased name, gender) pair of the two lists. */
@@ -77,9 +79,9 @@ export async function runNames(options: DemoOptions, config: NamesConfig = optio
     condition: { kind: 'class', numClasses: 2 }, startId: bos, backend: ENGINE, threads: options.threads, seed,
   });
   const report = await train(model, trainPairs.map(encode), {
-    epochs: c.maxEpochs, batchSize: c.batchSize, optimizer: { name: 'adam', lr: c.lr }, clipGradNorm: c.clip, seed,
+    epochs: c.maxEpochs, batchSize: c.batchSize, optimizer: c.weightDecay > 0 ? { name: 'adamw', lr: c.lr, weightDecay: c.weightDecay } : { name: 'adam', lr: c.lr }, clipGradNorm: c.clip, seed,
     validationSplit: 0.1, earlyStopping: { monitor: 'val_loss', patience: c.patience, restoreBestWeights: true },
-  }, { rows: (b) => b.lengths.length, budgetSeconds: budgetSeconds(options, c.budget), log });
+  }, { rows: (b) => b.lengths.length, budgetSeconds: budgetSeconds(options, c.budget), logKeys: ['loss', 'val_loss'], log });
   const best = report.history.bestEpoch;
   if (best !== null) log(`best epoch ${best + 1} (val_loss ${report.history.bestValue!.toFixed(4)}); its weights restored`);
 

@@ -26,22 +26,29 @@ interface RawMail {
   text: string;
 }
 
-/** The corpus as (tokens, label) pairs, each mail cut to its first maxTokens tokens. */
-export function loadSpamAssassin(maxTokens: number, lowercase = true): LabelledText[] {
+export interface SpamTokens {
+  /** tokens kept per mail */
+  maxTokens: number;
+  /** of those, taken from the end of a longer mail (its sign-off, footer, unsubscribe lines); default 0 */
+  tailTokens?: number;
+  /** lower-case the text (default true, the tokenizer's default) */
+  lowercase?: boolean;
+}
+
+/** The corpus as (tokens, label) pairs, each mail cut to its first maxTokens − tailTokens and last tailTokens tokens. */
+export function loadSpamAssassin({ maxTokens, tailTokens = 0, lowercase = true }: SpamTokens): LabelledText[] {
   const mails = requireDataset<() => RawMail[]>(SPAM_PACKAGE, 'spam')();
   const tokenizer = new Tokenizer({ lowercase });
   return mails.map((m) => {
-    const tokens = tokenizer.tokenize(mailToText(m.text)).slice(0, maxTokens);
+    const all = tokenizer.tokenize(mailToText(m.text));
+    const tokens = all.length <= maxTokens ? all : [...all.slice(0, maxTokens - tailTokens), ...all.slice(all.length - tailTokens)];
     return { tokens: tokens.length ? tokens : ['<empty>'], label: m.group.startsWith('spam') ? 1 : 0 };
   });
 }
 
-export interface SpamConfig {
+export interface SpamConfig extends Required<SpamTokens> {
   /** mails used (all of them: undefined) */
   subset?: number;
-  maxTokens: number;
-  /** lower-case the text (the tokenizer's default) */
-  lowercase: boolean;
   minFreq: number;
   maxVocab: number;
   cell: 'rnn' | 'lstm' | 'gru';
@@ -58,19 +65,19 @@ export interface SpamConfig {
 }
 
 export const SPAM_FULL: SpamConfig = {
-  maxTokens: 200, lowercase: true, minFreq: 2, maxVocab: 20000, cell: 'gru', bidirectional: true, embeddingDim: 32, hiddenSize: 32,
+  maxTokens: 200, tailTokens: 0, lowercase: true, minFreq: 2, maxVocab: 20000, cell: 'gru', bidirectional: true, embeddingDim: 32, hiddenSize: 32,
   pooling: 'max', epochs: 5, batchSize: 32, lr: 3e-3, clip: 1, budget: 170,
 };
 
 export const SPAM_TINY: SpamConfig = {
-  subset: 400, maxTokens: 40, lowercase: true, minFreq: 1, maxVocab: 2000, cell: 'gru', bidirectional: true, embeddingDim: 8, hiddenSize: 8,
+  subset: 400, maxTokens: 40, tailTokens: 0, lowercase: true, minFreq: 1, maxVocab: 2000, cell: 'gru', bidirectional: true, embeddingDim: 8, hiddenSize: 8,
   pooling: 'max', epochs: 1, batchSize: 32, lr: 3e-3, clip: 1, budget: 60,
 };
 
 export async function runSpam(options: DemoOptions, config: SpamConfig = options.tiny ? SPAM_TINY : SPAM_FULL): Promise<DemoResult> {
   const { log, seed } = options;
   const c = config;
-  const all = loadSpamAssassin(c.maxTokens, c.lowercase);
+  const all = loadSpamAssassin(c);
   const data = c.subset === undefined ? all : seededSplit(all.length, c.subset / all.length, seed + 1).first.map((i) => all[i]);
   const { first, rest } = seededSplit(data.length, 0.8, seed);
   const trainSet = first.map((i) => data[i]);
