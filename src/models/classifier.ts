@@ -16,7 +16,6 @@ import type { Backend } from '../backend/backend.js';
 import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
-import { createRecurrentLayer } from '../layers/factory.js';
 import { LayerBusyError, type ForwardOptions, type RecurrentGradients, type RecurrentLayer, type RecurrentOutput, type RecurrentStates } from '../layers/recurrent.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { binaryCrossEntropyWithLogits, crossEntropy, sigmoid, softmax, type LossResult, type Reduction } from '../train/losses.js';
@@ -29,6 +28,7 @@ import { poolBackward, poolForward, type PoolState, type Pooling } from './pooli
 import { checkClassifierExample, collateClassifier, type CheckedClassifierExample, type ClassifierBatch } from './classifier-data.js';
 import { multiLabelMetrics, multiLabelSums, singleLabelMetrics, singleLabelSums } from './classifier-metrics.js';
 import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
+import { buildTokenEncoder, checkEncoderChoice } from './token-encoder.js';
 
 export type { ClassifierExample, MultiLabelExample, CheckedClassifierExample, ClassifierBatch } from './classifier-data.js';
 
@@ -92,31 +92,14 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
   constructor(options: ClassifierOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new TypeError(`SequenceClassifier(options): expected an object, received ${describe(options)}`);
-    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-    checkInt('seed', seed);
-    const cell = checkOneOf('cell', options.cell ?? 'rnn', ['rnn', 'lstm', 'gru'] as const);
-    const nonlinearity = checkOneOf('nonlinearity', options.nonlinearity ?? 'tanh', ['tanh', 'relu'] as const);
-    if (cell !== 'rnn' && options.nonlinearity !== undefined) {
-      throw new RangeError(`nonlinearity: only cell 'rnn' takes one, received ${describe(options.nonlinearity)} with cell ${describe(cell)}`);
-    }
+    const choice = checkEncoderChoice(options);
+    const { seed, cell, nonlinearity } = choice;
     this.multiLabel = checkBoolean('multiLabel', options.multiLabel ?? false);
     this.numClasses = checkInt('numClasses', options.numClasses, this.multiLabel ? 1 : 2);
     this.pooling = checkOneOf('pooling', options.pooling ?? 'last', ['last', 'mean', 'max'] as const);
     const dtype = options.dtype;
     const { backend, threads } = options;
-    this.embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype });
-    this.rnn = createRecurrentLayer(cell === 'rnn' ? (nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh') : cell, {
-      inputSize: options.embeddingDim,
-      hiddenSize: options.hiddenSize,
-      numLayers: options.numLayers,
-      bidirectional: options.bidirectional,
-      dropout: options.dropout,
-      batchFirst: true,
-      backend,
-      threads,
-      seed: seed + 1,
-      dtype,
-    });
+    ({ embedding: this.embedding, rnn: this.rnn } = buildTokenEncoder(options, choice));
     this.head = new Linear({ inFeatures: this.rnn.numDirections * this.rnn.hiddenSize, outFeatures: this.numClasses, seed: seed + 2, dtype, backend, threads });
     this.dtype = this.rnn.dtype;
     this.padId = this.embedding.paddingIdx ?? 0;

@@ -15,16 +15,16 @@ import type { Backend } from '../backend/backend.js';
 import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
-import { createRecurrentLayer } from '../layers/factory.js';
 import { LayerBusyError, type RecurrentLayer, type RecurrentOutput } from '../layers/recurrent.js';
 import { crossEntropy } from '../train/losses.js';
 import type { MetricSums, TrainableModel } from '../train/trainable.js';
 import { padSequences } from '../data/batching.js';
 import type { DType, Tensor } from '../tensor.js';
 import { shapeToString } from '../tensor.js';
-import { checkInt, checkOneOf, describe } from '../errors.js';
+import { checkInt, describe } from '../errors.js';
 import { argmaxRows, tagCounts, taggerMetrics } from './tagger-metrics.js';
 import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
+import { buildTokenEncoder, checkEncoderChoice } from './token-encoder.js';
 
 export interface TaggerOptions {
   vocabSize: number;
@@ -91,28 +91,11 @@ export class SequenceTagger extends Module implements TrainableModel<TaggerExamp
   constructor(options: TaggerOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new TypeError(`SequenceTagger(options): expected an object, received ${describe(options)}`);
-    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-    checkInt('seed', seed);
-    const cell = checkOneOf('cell', options.cell ?? 'rnn', ['rnn', 'lstm', 'gru'] as const);
-    const nonlinearity = checkOneOf('nonlinearity', options.nonlinearity ?? 'tanh', ['tanh', 'relu'] as const);
-    if (cell !== 'rnn' && options.nonlinearity !== undefined) {
-      throw new RangeError(`nonlinearity: only cell 'rnn' takes one, received ${describe(options.nonlinearity)} with cell ${describe(cell)}`);
-    }
+    const choice = checkEncoderChoice(options);
+    const { seed, cell, nonlinearity } = choice;
     this.numTags = checkInt('numTags', options.numTags, 2);
     const { dtype, backend, threads } = options;
-    this.embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype });
-    this.rnn = createRecurrentLayer(cell === 'rnn' ? (nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh') : cell, {
-      inputSize: options.embeddingDim,
-      hiddenSize: options.hiddenSize,
-      numLayers: options.numLayers,
-      bidirectional: options.bidirectional,
-      dropout: options.dropout,
-      batchFirst: true,
-      backend,
-      threads,
-      seed: seed + 1,
-      dtype,
-    });
+    ({ embedding: this.embedding, rnn: this.rnn } = buildTokenEncoder(options, choice));
     // The head runs on B·T rows (every step), so it takes the model's engine too.
     this.head = new Linear({ inFeatures: this.rnn.numDirections * this.rnn.hiddenSize, outFeatures: this.numTags, seed: seed + 2, dtype, backend, threads });
     this.options = {

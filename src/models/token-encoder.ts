@@ -1,0 +1,65 @@
+/**
+ * The front of every token model that reads whole sequences (classifier, tagger): token ids → Embedding →
+ * batch-first recurrent stack, built from the shared model options, with the checks and seeds they share
+ * (embedding seed, layer seed + 1; the head takes seed + 2).
+ */
+import type { Backend } from '../backend/backend.js';
+import type { BackendChoice } from '../backend/select.js';
+import { checkInt, checkOneOf, describe } from '../errors.js';
+import { Embedding } from '../layers/embedding.js';
+import { createRecurrentLayer } from '../layers/factory.js';
+import type { RecurrentLayer } from '../layers/recurrent.js';
+import type { DType } from '../tensor.js';
+
+export interface TokenEncoderOptions {
+  vocabSize: number;
+  embeddingDim: number;
+  hiddenSize: number;
+  cell?: 'rnn' | 'lstm' | 'gru';
+  nonlinearity?: 'tanh' | 'relu';
+  numLayers?: number;
+  bidirectional?: boolean;
+  dropout?: number;
+  paddingIdx?: number;
+  backend?: BackendChoice | Backend;
+  threads?: number;
+  seed?: number;
+  dtype?: DType;
+}
+
+/** The checked choices: the seed actually used (random when none was given), the cell and its nonlinearity. */
+export interface EncoderChoice {
+  seed: number;
+  cell: 'rnn' | 'lstm' | 'gru';
+  nonlinearity: 'tanh' | 'relu';
+}
+
+export function checkEncoderChoice(options: TokenEncoderOptions): EncoderChoice {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  checkInt('seed', seed);
+  const cell = checkOneOf('cell', options.cell ?? 'rnn', ['rnn', 'lstm', 'gru'] as const);
+  const nonlinearity = checkOneOf('nonlinearity', options.nonlinearity ?? 'tanh', ['tanh', 'relu'] as const);
+  if (cell !== 'rnn' && options.nonlinearity !== undefined) {
+    throw new RangeError(`nonlinearity: only cell 'rnn' takes one, received ${describe(options.nonlinearity)} with cell ${describe(cell)}`);
+  }
+  return { seed, cell, nonlinearity };
+}
+
+export function buildTokenEncoder(options: TokenEncoderOptions, choice: EncoderChoice): { embedding: Embedding; rnn: RecurrentLayer } {
+  const { seed, cell, nonlinearity } = choice;
+  const { dtype, backend, threads } = options;
+  const embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype });
+  const rnn = createRecurrentLayer(cell === 'rnn' ? (nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh') : cell, {
+    inputSize: options.embeddingDim,
+    hiddenSize: options.hiddenSize,
+    numLayers: options.numLayers,
+    bidirectional: options.bidirectional,
+    dropout: options.dropout,
+    batchFirst: true,
+    backend,
+    threads,
+    seed: seed + 1,
+    dtype,
+  });
+  return { embedding, rnn };
+}
