@@ -82,6 +82,14 @@ describe('fastrnn demos (tiny configurations)', () => {
     expect(lines[0]).toMatch(/^fastrnn demo g2p: 1500 words, seeded 90\/10 split: 1350 train \(\d+ pairs with the alternates\) \/ 150 held out/);
   });
 
+  it('a time budget stops training between batches and still returns every figure', async () => {
+    const lines: string[] = [];
+    const result = await runDemo('moby-dick', { tiny: true, seed: 3, threads: 2, timeBudgetSeconds: 0.001, log: (l) => lines.push(l) });
+    expect(result.trainSeconds as number).toBeLessThan(2);
+    expect(lines.some((l) => l.includes('time budget of 0.001 s spent'))).toBe(true);
+    expect(Number.isFinite(result.bitsPerToken)).toBe(true);
+  });
+
   it('the same seed gives the same figures (same thread count)', async () => {
     const a = await tinyRun('names', 11);
     const b = await tinyRun('names', 11);

@@ -30,15 +30,17 @@ export interface MobyDickConfig {
   clip: number;
   /** seconds of training */
   budget: number;
+  /** at most this many passes over the text (the full run: as many as the budget allows) */
+  epochs: number;
   sampleLength: number;
 }
 
 export const MOBY_DICK_FULL: MobyDickConfig = {
-  embeddingDim: 64, hiddenSize: 256, chunkLength: 100, batchSize: 32, lr: 2e-3, clip: 5, budget: 180, sampleLength: 400,
+  embeddingDim: 64, hiddenSize: 256, chunkLength: 100, batchSize: 32, lr: 2e-3, clip: 5, budget: 180, epochs: 1000, sampleLength: 400,
 };
 
 export const MOBY_DICK_TINY: MobyDickConfig = {
-  trainChars: 20_000, testChars: 3_000, embeddingDim: 16, hiddenSize: 32, chunkLength: 25, batchSize: 16, lr: 5e-3, clip: 5, budget: 3, sampleLength: 60,
+  trainChars: 20_000, testChars: 3_000, embeddingDim: 16, hiddenSize: 32, chunkLength: 25, batchSize: 16, lr: 5e-3, clip: 5, budget: 30, epochs: 4, sampleLength: 60,
 };
 
 /** The book's sections in order: the training text and the held-out last 10 % of sections. */
@@ -69,7 +71,7 @@ export async function runMobyDick(options: DemoOptions, config: MobyDickConfig =
   });
   const examples = model.streamExamples(trainIds, c.batchSize);
   const report = await train(model, examples, {
-    epochs: 1000, batchSize: c.batchSize, optimizer: { name: 'adam', lr: c.lr }, clipGradNorm: c.clip, seed,
+    epochs: c.epochs, batchSize: c.batchSize, optimizer: { name: 'adam', lr: c.lr }, clipGradNorm: c.clip, seed,
   }, { rows: (b) => b.lengths.length, budgetSeconds: budgetSeconds(options, c.budget), epochTotal: false, log });
 
   model.resetState();

@@ -4,8 +4,10 @@
  * accuracy, F1 (spam as the positive class) and MCC. Target: accuracy ≥ 98.5 % in ≤ 3 minutes on 2 cores
  * (naive Bayes on the same split: 95.8 %).
  *
- * Each mail becomes its Subject line and readable body (spam-mail.ts: MIME parts opened and decoded, HTML
- * stripped, other headers dropped) and keeps its first maxTokens tokens.
+ * Each mail becomes its Subject line, the content types and charsets of its parts, and its readable body
+ * (spam-mail.ts: MIME parts opened and decoded, HTML stripped, other headers dropped), cut to maxTokens
+ * tokens. Measured (seeds 1, 2, 42 — the split changes with the seed): 98.26, 98.35, 98.76 %, about 35 s of
+ * training on 2 cores; the target is met on some splits, not all.
  */
 import { padSequences, SequenceClassifier, Tokenizer, Vocab } from '../../index.js';
 import { mailToText } from './spam-mail.js';
@@ -65,7 +67,7 @@ export interface SpamConfig extends Required<SpamTokens> {
 }
 
 export const SPAM_FULL: SpamConfig = {
-  maxTokens: 200, tailTokens: 0, lowercase: true, minFreq: 2, maxVocab: 20000, cell: 'gru', bidirectional: true, embeddingDim: 32, hiddenSize: 32,
+  maxTokens: 200, tailTokens: 0, lowercase: true, minFreq: 2, maxVocab: 20000, cell: 'gru', bidirectional: true, embeddingDim: 64, hiddenSize: 64,
   pooling: 'max', epochs: 5, batchSize: 32, lr: 3e-3, clip: 1, budget: 170,
 };
 
@@ -86,7 +88,7 @@ export async function runSpam(options: DemoOptions, config: SpamConfig = options
   const spam = data.filter((d) => d.label === 1).length;
   log(`fastrnn demo spam: ${data.length} mails (${spam} spam), seeded 80/20 split: ${trainSet.length} train / ${testSet.length} held out; vocabulary ${vocab.size}`);
   log(`model: embedding ${c.embeddingDim} → ${c.bidirectional ? 'bidirectional ' : ''}${c.cell.toUpperCase()} H${c.hiddenSize} → ${c.pooling} pooling → 2 classes; ` +
-    `${c.epochs} epochs, batch ${c.batchSize}, Adam ${c.lr}, clip ${c.clip}, ≤ ${c.maxTokens} tokens a mail (${ENGINE} engine${options.threads ? `, ${options.threads} threads` : ''})`);
+    `${c.epochs} epochs, batch ${c.batchSize}, Adam ${c.lr}, clip ${c.clip}, ≤ ${c.maxTokens} tokens a mail${c.tailTokens > 0 ? ` (the last ${c.tailTokens} from its end)` : ''} (${ENGINE} engine${options.threads ? `, ${options.threads} threads` : ''})`);
 
   const model = new SequenceClassifier({
     vocabSize: vocab.size, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, numClasses: 2, paddingIdx: vocab.padIndex,
