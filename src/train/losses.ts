@@ -44,6 +44,14 @@ function sigmoidScalar(x: number): number {
   return e / (1 + e);
 }
 
+let expBuffer = new Float64Array(64);
+
+/** A float64 scratch row of at least c entries, reused across calls (cross-entropy's exponentials). */
+function expScratch(c: number): Float64Array {
+  if (expBuffer.length < c) expBuffer = new Float64Array(Math.max(c, 2 * expBuffer.length));
+  return expBuffer;
+}
+
 /** Row-wise softmax over the last dimension (any rank ≥ 1), same shape and dtype as the input. */
 export function softmax(logits: Tensor): Tensor {
   checkAnyTensor('logits', logits, 1);
@@ -88,29 +96,37 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, options
   const ignoreIndex = checkInt('ignoreIndex', options.ignoreIndex ?? -100, Number.MIN_SAFE_INTEGER);
   const reduction = checkOneOf('reduction', options.reduction ?? 'mean', REDUCTIONS);
 
-  const grad = softmaxRows(logits); // d(loss_n)/d(logits_n) = softmax − onehot, fixed up below
-  let total = 0;
-  let count = 0;
+  // One pass per row: the exponentials are computed once (float64 scratch) and serve both the loss
+  // (logsumexp) and the gradient softmax − onehot, which is scaled as it is stored.
   for (let r = 0; r < n; r++) {
     const t = targets[r];
-    const off = r * c;
-    if (t === ignoreIndex) {
-      grad.data.fill(0, off, off + c);
-      continue;
-    }
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= c) {
+    if (t !== ignoreIndex && (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= c)) {
       throw new RangeError(`targets[${r}]: expected a class id in [0, ${c - 1}] or ignoreIndex ${ignoreIndex}, received ${describe(t)}`);
     }
-    let max = -Infinity;
-    for (let j = 0; j < c; j++) max = Math.max(max, logits.data[off + j]);
-    let sum = 0;
-    for (let j = 0; j < c; j++) sum += Math.exp(logits.data[off + j] - max);
-    total += max + Math.log(sum) - logits.data[off + t];
-    grad.data[off + t] -= 1;
-    count++;
   }
+  let count = 0;
+  for (let r = 0; r < n; r++) if (targets[r] !== ignoreIndex) count++;
   const scale = reduction === 'sum' ? 1 : count > 0 ? 1 / count : 0;
-  if (scale !== 1) for (let i = 0; i < grad.data.length; i++) grad.data[i] *= scale;
+  const grad = likeInput(logits);
+  const x = logits.data;
+  const g = grad.data;
+  const e = expScratch(c);
+  let total = 0;
+  for (let r = 0; r < n; r++) {
+    const t = targets[r];
+    if (t === ignoreIndex) continue; // its gradient row stays zero
+    const off = r * c;
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) max = Math.max(max, x[off + j]);
+    let sum = 0;
+    for (let j = 0; j < c; j++) {
+      const ej = Math.exp(x[off + j] - max);
+      e[j] = ej;
+      sum += ej;
+    }
+    total += max + Math.log(sum) - x[off + t];
+    for (let j = 0; j < c; j++) g[off + j] = (e[j] / sum - (j === t ? 1 : 0)) * scale;
+  }
   return { loss: total * scale, grad };
 }
 
