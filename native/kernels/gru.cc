@@ -226,6 +226,7 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
   const bool small = B <= kSmallRows;
   float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
   if (!small) gated::pack_interleaved(ctx, a.w_hh, H, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
+  const float* wht = small ? transposed_for_steps(ctx, plan.steps, G3, H, a.w_hh, gated::kSlotWeightHh) : nullptr;
   float* plain = small ? scratch(gated::kSlotSteps2, static_cast<std::size_t>(B * G3)) : nullptr;
   float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G3));
   float* bias = R + B * L.np;
@@ -248,7 +249,7 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
                      step_rows(plan, s, hns, H, false), prev_rows, step_rows(plan, s, y, q.y_stride, true),
                      hring ? hring + (s & 1) * BH : nullptr};
     if (hprev && small) {
-      small_abt(ctx, n, G3, H, hprev, ldh, a.w_hh, plain, G3, false);
+      small_step(ctx, n, G3, H, hprev, ldh, a.w_hh, wht, plain, G3, false);
       gated::interleave_rows(plain, n, L, R);
       rows(st, R, L.np, 0, n, 0, L.panels);
     } else if (hprev) {

@@ -65,6 +65,7 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
   const bool small = B <= kSmallRows;
   float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, P, L.np));
   if (!small) gated::pack_interleaved(ctx, a.w_hh, P, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * P)), whh);
+  const float* wht = small ? transposed_for_steps(ctx, plan.steps, G4, P, a.w_hh, gated::kSlotWeightHh) : nullptr;
   float* whr = proj && !small ? scratch(kScratchWeightIh, packed_b_size(ops, H, P)) : nullptr;
   if (whr) ops.pack_b(ctx, MatView{a.w_hr, 1, H}, H, P, whr);  // W_hrᵀ as B[K=H, N=P]
   float* plain = small ? scratch(gated::kSlotSteps2, static_cast<std::size_t>(B * G4)) : nullptr;
@@ -99,7 +100,7 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
     const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BP : y + plan.base[s - 1] * q.y_stride;
     const i64 ldh = s == 0 || hring ? P : plan.stride * q.y_stride;
     if (hprev && small) {
-      small_abt(ctx, n, G4, P, hprev, ldh, a.w_hh, plain, G4, false);
+      small_step(ctx, n, G4, P, hprev, ldh, a.w_hh, wht, plain, G4, false);
       gated::interleave_rows(plain, n, L, R);
       rows(st, R, L.np, 0, n, 0, L.panels);
     } else if (hprev) {

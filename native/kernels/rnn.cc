@@ -123,6 +123,7 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
   const bool small = B <= kSmallRows;
   float* whh = small ? nullptr : scratch(kScratchWeightHh, packed_b_size(ops, H, H));
   if (!small) ops.pack_b(ctx, MatView{a.w_hh, 1, H}, H, H, whh);
+  const float* wht = small ? transposed_for_steps(ctx, plan.steps, H, H, a.w_hh, kScratchWeightHh) : nullptr;
   float* h0r = nullptr;
   if (a.h0) {
     h0r = scratch(kScratchRanks, static_cast<std::size_t>(BH));
@@ -139,7 +140,7 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
       ops.gemm(ctx, plan.count[s], H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
       continue;
     }
-    if (prev) small_abt(ctx, plan.count[s], H, H, prev, ldp, a.w_hh, yt, lds, true);
+    if (prev) small_step(ctx, plan.count[s], H, H, prev, ldp, a.w_hh, wht, yt, lds, true);
     act_rows(actx, yt, lds, 0, plan.count[s], 0, H);
   }
   for (i64 j = 0; j < B; j++) {

@@ -60,9 +60,30 @@ struct Abt {
   }
 };
 
+// A full tile of kCols columns: the MB·kCols sums are kept in a local block across the whole k loop (the
+// generic loop below reloads and stores c for every k). Same sequence of operations per element (c, then
+// + a_k·w_k in k order), so the same results.
+template <int MB>
+FASTRNN_GATED_INLINE void ab_tile(const float* __restrict a, i64 lda, const float* __restrict w, i64 ldw, i64 K,
+                                  float* __restrict c, i64 ldc, bool acc) {
+  float s[MB][kCols];
+  for (int i = 0; i < MB; i++)
+    for (i64 j = 0; j < kCols; j++) s[i][j] = acc ? c[i * ldc + j] : 0.0f;
+  for (i64 k = 0; k < K; k++) {
+    const float* __restrict wr = w + k * ldw;
+    for (int i = 0; i < MB; i++) {
+      const float av = a[i * lda + k];
+      for (i64 j = 0; j < kCols; j++) s[i][j] += av * wr[j];
+    }
+  }
+  for (int i = 0; i < MB; i++)
+    for (i64 j = 0; j < kCols; j++) c[i * ldc + j] = s[i][j];
+}
+
 template <int MB>
 FASTRNN_GATED_INLINE void ab_rows(const float* __restrict a, i64 lda, const float* __restrict w, i64 ldw, i64 K,
                                   float* __restrict c, i64 ldc, i64 N, bool acc) {
+  if (N == kCols) return ab_tile<MB>(a, lda, w, ldw, K, c, ldc, acc);
   if (!acc)
     for (int i = 0; i < MB; i++)
       for (i64 j = 0; j < N; j++) c[i * ldc + j] = 0.0f;
@@ -133,6 +154,21 @@ void small_atb(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda,
   const AtbFn fn = Variants<Atb, i64, i64, i64, i64, const float*, i64, const float* const*, float*>::pick(
       gated::isa_of(*ctx.ops));
   over_columns(ctx, N, 2.0 * M * N * K, [&](i64 n0, i64 n1) { fn(M, n0, n1, K, A, lda, X, D); });
+}
+
+void transpose_into(const Context& ctx, i64 N, i64 K, const float* W, float* Wt) {
+  // Blocks of 64 outputs × 8 inputs: the 8 rows of Wt written at once are N floats apart — often a multiple
+  // of 4 KB, so they share L1 sets — and 8 of them stay within the cache's ways (32 would thrash it).
+  constexpr i64 kN = 64, kK = 8;
+  const i64 blocks = (N + kN - 1) / kN;
+  ctx.pool->parallel_for(blocks, N * K < 65536 ? 1 : ctx.threads, [&](i64 b) {
+    const i64 n0 = b * kN, n1 = n0 + kN < N ? n0 + kN : N;
+    for (i64 k0 = 0; k0 < K; k0 += kK) {
+      const i64 k1 = k0 + kK < K ? k0 + kK : K;
+      for (i64 n = n0; n < n1; n++)
+        for (i64 k = k0; k < k1; k++) Wt[k * N + n] = W[n * K + k];
+    }
+  });
 }
 
 void small_colsum(i64 M, i64 N, const float* A, i64 lda, float* d1, float* d2) {

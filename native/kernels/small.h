@@ -7,6 +7,11 @@
 //   small_ab:  C[M, N] (+)= A[M, K] · W[K, N]     dpre · W_ih, dpre · W_hh
 //   small_atb: D[N, K] += Σ_m A[m, n] · X_m[k]    weight gradients; X rows by pointer (null = zeros)
 //   small_colsum: d[n] += Σ_m A[m, n] (in double), for up to two bias gradients
+//   transpose_into: Wt[K, N] = W[N, K]ᵀ, so a sequence's steps can run x · Wᵀ as small_ab(x, Wt) —
+//                broadcast-and-accumulate along Wt's rows, with no dot-product reductions per output
+//
+// A sequence call with at least kTransposeSteps steps pays one transpose of W_hh and then runs every step
+// through small_ab; shorter calls (one-step cells) read W as stored through small_abt.
 #pragma once
 
 #include "common.h"
@@ -14,6 +19,7 @@
 namespace fastrnn {
 
 constexpr i64 kSmallRows = 8;
+constexpr i64 kTransposeSteps = 8;
 
 void small_abt(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* W, float* C, i64 ldc,
                bool accumulate);
@@ -21,5 +27,21 @@ void small_ab(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, 
               bool accumulate);
 void small_atb(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* const* X, float* D);
 void small_colsum(i64 M, i64 N, const float* A, i64 lda, float* d1, float* d2);
+void transpose_into(const Context& ctx, i64 N, i64 K, const float* W, float* Wt);
+
+// One step's C = A · Wᵀ (N outputs from W [N, K] as stored): through Wt = Wᵀ when the call made one.
+inline void small_step(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* W, const float* Wt,
+                       float* C, i64 ldc, bool accumulate) {
+  if (Wt) small_ab(ctx, M, N, K, A, lda, Wt, C, ldc, accumulate);
+  else small_abt(ctx, M, N, K, A, lda, W, C, ldc, accumulate);
+}
+
+// W [N, K] transposed into scratch `slot` when a small-batch call has enough steps to repay it, else null.
+inline const float* transposed_for_steps(const Context& ctx, i64 steps, i64 N, i64 K, const float* W, int slot) {
+  if (steps < kTransposeSteps) return nullptr;
+  float* Wt = scratch(slot, static_cast<std::size_t>(N * K));
+  transpose_into(ctx, N, K, W, Wt);
+  return Wt;
+}
 
 }  // namespace fastrnn

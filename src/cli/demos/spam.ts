@@ -64,6 +64,10 @@ export interface SpamConfig extends Required<SpamTokens> {
   clip: number;
   /** learning-rate schedule (default: constant) */
   schedule?: ScheduleSpec;
+  /** hold out this fraction of the training mails, keep the weights of the epoch with the best held-out loss */
+  validationSplit?: number;
+  /** with validationSplit: stop after this many epochs without improvement (default: train all epochs) */
+  patience?: number;
   /** seconds; the whole demo must fit in 3 minutes */
   budget: number;
 }
@@ -99,6 +103,10 @@ export async function runSpam(options: DemoOptions, config: SpamConfig = options
   const examples = trainSet.map((d) => ({ ids: vocab.encode(d.tokens), label: d.label }));
   const report = await train(model, examples, {
     epochs: c.epochs, batchSize: c.batchSize, optimizer: { name: 'adam', lr: c.lr }, schedule: c.schedule, clipGradNorm: c.clip, seed,
+    ...(c.validationSplit === undefined ? {} : {
+      validationSplit: c.validationSplit,
+      earlyStopping: { monitor: 'val_loss', patience: c.patience ?? c.epochs, restoreBestWeights: true },
+    }),
   }, { rows: (b) => b.targets.length, budgetSeconds: budgetSeconds(options, c.budget), log });
 
   const scores = confusion(model, testSet.map((d) => vocab.encode(d.tokens)), testSet.map((d) => d.label), vocab.padIndex);
