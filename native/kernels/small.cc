@@ -60,24 +60,37 @@ struct Abt {
   }
 };
 
-// A full tile of kCols columns: the MB·kCols sums are kept in a local block across the whole k loop (the
-// generic loop below reloads and stores c for every k). Same sequence of operations per element (c, then
-// + a_k·w_k in k order), so the same results.
+// A full tile of kCols columns: the MB·kCols sums live in vector registers (GCC vector types, lowered to
+// each path's registers) across the whole k loop, where the generic loop below reloads and stores c for
+// every k. Each element still gets the same sequence of operations (c, then + a_k·w_k in k order, multiply
+// and add unfused), so the results are those of the generic loop.
+typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
+constexpr int kTileVecs = static_cast<int>(kCols / 16);
+
+FASTRNN_GATED_INLINE Vec16 load16(const float* p) {
+  Vec16 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+FASTRNN_GATED_INLINE void store16(float* p, Vec16 v) { __builtin_memcpy(p, &v, sizeof v); }
+
 template <int MB>
 FASTRNN_GATED_INLINE void ab_tile(const float* __restrict a, i64 lda, const float* __restrict w, i64 ldw, i64 K,
                                   float* __restrict c, i64 ldc, bool acc) {
-  float s[MB][kCols];
+  Vec16 s[MB][kTileVecs];
   for (int i = 0; i < MB; i++)
-    for (i64 j = 0; j < kCols; j++) s[i][j] = acc ? c[i * ldc + j] : 0.0f;
+    for (int v = 0; v < kTileVecs; v++) s[i][v] = acc ? load16(c + i * ldc + 16 * v) : Vec16{};
   for (i64 k = 0; k < K; k++) {
     const float* __restrict wr = w + k * ldw;
+    Vec16 wv[kTileVecs];
+    for (int v = 0; v < kTileVecs; v++) wv[v] = load16(wr + 16 * v);
     for (int i = 0; i < MB; i++) {
       const float av = a[i * lda + k];
-      for (i64 j = 0; j < kCols; j++) s[i][j] += av * wr[j];
+      for (int v = 0; v < kTileVecs; v++) s[i][v] += av * wv[v];
     }
   }
   for (int i = 0; i < MB; i++)
-    for (i64 j = 0; j < kCols; j++) c[i * ldc + j] = s[i][j];
+    for (int v = 0; v < kTileVecs; v++) store16(c + i * ldc + 16 * v, s[i][v]);
 }
 
 template <int MB>
@@ -103,6 +116,19 @@ struct Ab {
     i64 m = 0;
     for (; m + kRowBlock <= M; m += kRowBlock) ab_rows<kRowBlock>(A + m * lda, lda, W + n0, ldw, K, C + m * ldc + n0, ldc, N, acc);
     for (; m < M; m++) ab_rows<1>(A + m * lda, lda, W + n0, ldw, K, C + m * ldc + n0, ldc, N, acc);
+  }
+};
+
+// Ab over W in column tiles (small.h, transpose_tiles): the tile of [n0, n0 + kCols) is K·kCols contiguous
+// floats, read front to back.
+struct AbTiles {
+  static FASTRNN_GATED_INLINE void run(i64 M, i64 n0, i64 n1, i64 K, const float* __restrict A, i64 lda,
+                                       const float* __restrict Wt, float* __restrict C, i64 ldc, bool acc) {
+    const float* __restrict w = Wt + n0 / kCols * K * kCols;
+    const i64 N = n1 - n0;
+    i64 m = 0;
+    for (; m + kRowBlock <= M; m += kRowBlock) ab_rows<kRowBlock>(A + m * lda, lda, w, kCols, K, C + m * ldc + n0, ldc, N, acc);
+    for (; m < M; m++) ab_rows<1>(A + m * lda, lda, w, kCols, K, C + m * ldc + n0, ldc, N, acc);
   }
 };
 
@@ -150,23 +176,33 @@ void small_ab(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, 
   over_columns(ctx, N, 2.0 * M * N * K, [&](i64 n0, i64 n1) { fn(M, n0, n1, K, A, lda, W, N, C, ldc, accumulate); });
 }
 
+void small_ab_tiles(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* Wt, float* C, i64 ldc,
+                    bool accumulate) {
+  const AbtFn fn = Variants<AbTiles, i64, i64, i64, i64, const float*, i64, const float*, float*, i64, bool>::pick(
+      gated::isa_of(*ctx.ops));
+  over_columns(ctx, N, 2.0 * M * N * K, [&](i64 n0, i64 n1) { fn(M, n0, n1, K, A, lda, Wt, C, ldc, accumulate); });
+}
+
 void small_atb(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* const* X, float* D) {
   const AtbFn fn = Variants<Atb, i64, i64, i64, i64, const float*, i64, const float* const*, float*>::pick(
       gated::isa_of(*ctx.ops));
   over_columns(ctx, N, 2.0 * M * N * K, [&](i64 n0, i64 n1) { fn(M, n0, n1, K, A, lda, X, D); });
 }
 
-void transpose_into(const Context& ctx, i64 N, i64 K, const float* W, float* Wt) {
-  // Blocks of 64 outputs × 8 inputs: the 8 rows of Wt written at once are N floats apart — often a multiple
-  // of 4 KB, so they share L1 sets — and 8 of them stay within the cache's ways (32 would thrash it).
-  constexpr i64 kN = 64, kK = 8;
-  const i64 blocks = (N + kN - 1) / kN;
-  ctx.pool->parallel_for(blocks, N * K < 65536 ? 1 : ctx.threads, [&](i64 b) {
-    const i64 n0 = b * kN, n1 = n0 + kN < N ? n0 + kN : N;
+i64 column_tiles_size(i64 N, i64 K) { return (N + kCols - 1) / kCols * K * kCols; }
+
+void transpose_tiles(const Context& ctx, i64 N, i64 K, const float* W, float* Wt) {
+  // Per tile, 8 inputs at a time: the 8 rows of 64 floats written are contiguous, the 64 rows of W read are
+  // K floats apart.
+  constexpr i64 kK = 8;
+  const i64 tiles = (N + kCols - 1) / kCols;
+  ctx.pool->parallel_for(tiles, N * K < 65536 ? 1 : ctx.threads, [&](i64 t) {
+    const i64 n0 = t * kCols, n1 = n0 + kCols < N ? n0 + kCols : N;
+    float* tile = Wt + t * K * kCols;
     for (i64 k0 = 0; k0 < K; k0 += kK) {
       const i64 k1 = k0 + kK < K ? k0 + kK : K;
       for (i64 n = n0; n < n1; n++)
-        for (i64 k = k0; k < k1; k++) Wt[k * N + n] = W[n * K + k];
+        for (i64 k = k0; k < k1; k++) tile[k * kCols + (n - n0)] = W[n * K + k];
     }
   });
 }

@@ -58,6 +58,11 @@ for (const cell of CELLS) {
     { ...all, cell, T: 7, B: 3, I: 17, H: 64, withBias: false, withDy: false, lengths: Int32Array.from([7, 1, 4]) },
     { ...none, cell, T: 7, B: 32, I: 3, H: 17, withDhN: true, withDcN: true, reverse: true, lengths: randomLengths(r, 32, 7) },
     { ...all, cell, T: 5, B: 9, I: 5, H: 33, lengths: Int32Array.from([5, 5, 5, 5, 5, 5, 5, 5, 5]) },
+    // Small batches over >= 8 steps run their steps on W_hh transposed into column tiles (small.h): a
+    // partial last tile, ragged rows, one row, reversed and batch-first.
+    { ...all, cell, T: 20, B: 3, I: 17, H: 70, reverse: true, batchFirst: true, lengths: Int32Array.from([20, 9, 13]) },
+    { ...all, cell, T: 16, B: 1, I: 9, H: 33 },
+    { ...none, cell, T: 8, B: 8, I: 64, H: 64, withDy: true, withH0: true },
   );
   if (cell === 'lstm') {
     // Projections (P < H): dense and ragged, small and large batches, both layouts, a wide output row.
