@@ -169,8 +169,40 @@ export function stepGradientChart(data: ReportData): Chart | null {
         x: { field: 'k0', type: 'quantitative', title: 'steps back from the sequence\'s end', scale: { reverse: true, nice: false, zero: false } },
         x2: { field: 'k1' },
         y: { field: 'row', type: 'ordinal', title: null, sort: null },
-        color: { field: 'norm', type: 'quantitative', title: '‖∂L/∂h_t‖', scale: { type: 'log', scheme: 'viridis' } },
+        color: { field: 'norm', type: 'quantitative', title: '‖∂L/∂h_t‖', scale: { type: 'log', scheme: 'viridis' }, legend: { format: '.0e' } },
         tooltip: [{ field: 'row', type: 'nominal' }, { field: 'k0', type: 'quantitative', format: '.0f', title: 'steps back − ½' }, { field: 'norm', type: 'quantitative', format: '.3e' }, { field: 'rel', type: 'quantitative', format: '.3e', title: '÷ last step' }],
+      },
+    },
+  };
+}
+
+/** The first, middle and last sample as decay curves: ‖∂L/∂h‖ k steps back ÷ at the last step (log scale). */
+export function stepGradientProfileChart(data: ReportData): Chart | null {
+  const samples = data.stepGradients?.samples ?? [];
+  if (samples.length === 0) return null;
+  const picked = [...new Set([0, Math.floor((samples.length - 1) / 2), samples.length - 1])].map((i) => samples[i]);
+  const values: { k: number; ratio: number; sample: string }[] = [];
+  for (const s of picked) {
+    const last = s.norms[0];
+    if (!finite(last) || last <= 0) continue;
+    const sample = `batch ${s.batch + 1} (epoch ${s.epoch + 1})`;
+    s.norms.forEach((norm, k) => {
+      if (finite(norm) && norm > 0) values.push({ k, ratio: norm / last, sample });
+    });
+  }
+  if (values.length === 0) return null;
+  return {
+    name: 'step-gradient-profile', title: 'Gradient through time: decay profile',
+    caption: 'The same measurements for the first, middle and last sampled batch, divided by the value at the last step: ' +
+      'a straight falling line on this log scale is geometric decay (like 0.5^k); a flat line means the gradient reaches far back.',
+    spec: {
+      ...BASE, height: 220,
+      data: { values },
+      mark: { type: 'line', point: { size: 12 } },
+      encoding: {
+        x: { field: 'k', type: 'quantitative', title: 'steps back from the sequence\'s end', scale: { reverse: true } },
+        y: { field: 'ratio', type: 'quantitative', title: '‖∂L/∂h_t‖ ÷ at the last step', scale: { type: 'log' }, axis: { format: '.0e' } },
+        color: { field: 'sample', type: 'nominal', title: null, sort: null },
       },
     },
   };
@@ -190,7 +222,7 @@ export function hiddenStateChart(data: ReportData): Chart | null {
     name: 'hidden-state', title: 'Hidden state, token by token',
     caption: `h_t of ${t.layer} after each token of the traced input (${t.rows.length} tokens): one column per token, one row per hidden unit; blue is negative, red positive.${cut}`,
     spec: {
-      ...BASE, width: Math.min(900, Math.max(200, t.rows.length * 14)), height: Math.min(640, Math.max(80, units * 5)),
+      ...BASE, width: Math.min(900, Math.max(320, t.rows.length * 16)), height: Math.min(640, Math.max(160, units * 8)),
       data: { values },
       mark: 'rect',
       encoding: {
@@ -205,7 +237,7 @@ export function hiddenStateChart(data: ReportData): Chart | null {
 
 /** Every chart the data has, in page order. */
 export function charts(data: ReportData): Chart[] {
-  return [lossChart, metricsChart, learningRateChart, throughputChart, gradientNormChart, stepGradientChart, hiddenStateChart]
+  return [lossChart, metricsChart, learningRateChart, throughputChart, gradientNormChart, stepGradientChart, stepGradientProfileChart, hiddenStateChart]
     .map((f) => f(data))
     .filter((c): c is Chart => c !== null);
 }

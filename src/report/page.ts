@@ -76,6 +76,7 @@ export function reportPage(data: ReportData, rendered: RenderedChart[]): string 
     part('throughput', 'Throughput', 'no epoch finished'),
     part('gradient-norm', 'Global gradient norm per batch', data.notes.batches ?? 'no batch recorded'),
     part('step-gradients', 'Gradient through time', data.notes.stepGradients ?? 'no batch was sampled'),
+    by.has('step-gradient-profile') ? figure(by.get('step-gradient-profile')!) : '',
     part('hidden-state', 'Hidden state, token by token', data.notes.trace ?? 'no input traced'),
     nearestTable(data),
   ];

@@ -46,7 +46,7 @@ describe('fit({ report })', () => {
     const dir = join(await tempDir(), 'report');
     const history = await fit(make(), DATA, options({ report: { dir, vocab, words: ['free', 'meeting', 'absent'], gradientEvery: 2 } }));
     const files = (await readdir(dir)).sort();
-    expect(files).toEqual(['gradient-norm.svg', 'hidden-state.svg', 'index.html', 'learning-rate.svg', 'loss.svg', 'metrics.svg', 'report.json', 'step-gradients.svg', 'throughput.svg']);
+    expect(files).toEqual(['gradient-norm.svg', 'hidden-state.svg', 'index.html', 'learning-rate.svg', 'loss.svg', 'metrics.svg', 'report.json', 'step-gradient-profile.svg', 'step-gradients.svg', 'throughput.svg']);
     for (const f of files.filter((name) => name.endsWith('.svg'))) {
       const svg = await readFile(join(dir, f), 'utf8');
       expect(svg.startsWith('<svg'), f).toBe(true);
@@ -54,7 +54,7 @@ describe('fit({ report })', () => {
     }
     const html = await readFile(join(dir, 'index.html'), 'utf8');
     expect(html).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*stylesheet|https?:\/\/(?!www\.w3\.org|vega\.github\.io)/);
-    expect((html.match(/<svg/g) ?? []).length).toBe(7);
+    expect((html.match(/<svg/g) ?? []).length).toBe(8);
 
     const r = await readReport(dir);
     expect(r.history).toEqual(JSON.parse(JSON.stringify(history)));
