@@ -63,12 +63,18 @@ export function trainReportOptions(args: ReportArgs, lex: Lexicon, task: TaskNam
   };
 }
 
-/** Keeps the report's data with the model (model directory/report.json), written atomically. */
-export async function keepRecordedReport(reportDir: string, modelDir: string): Promise<boolean> {
+/**
+ * Keeps the report's data with the model (model directory/report.json), written atomically — only a report
+ * written by this run (created at or after `since`), never one an earlier run left in the same directory.
+ */
+export async function keepRecordedReport(reportDir: string, modelDir: string, since: Date): Promise<boolean> {
   const target = join(modelDir, RECORDED_REPORT);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
-    await copyFile(join(reportDir, RECORDED_REPORT), tmp);
+    const source = join(reportDir, RECORDED_REPORT);
+    const { created } = JSON.parse(await readFile(source, 'utf8')) as { created?: string };
+    if (!(typeof created === 'string' && Date.parse(created) >= since.getTime())) return false;
+    await copyFile(source, tmp);
     await rename(tmp, target);
     return true;
   } catch {

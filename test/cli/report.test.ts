@@ -2,10 +2,11 @@
 // the model; inspect --report draws the same views again from the model directory (the same trace and
 // nearest words for the same input and words), and for a model trained without --report draws what
 // history.json holds and says what is missing.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, SMALL, tempDir, writeClassifyCsv, writeSeq2SeqCsv } from './helpers.js';
+import { keepRecordedReport } from '../../src/cli/report.js';
 
 let dir = '';
 let cleanup = (): void => {};
@@ -62,5 +63,18 @@ describe('fastrnn train --report / inspect --report', () => {
     expect(files).toEqual(expect.arrayContaining(['loss.svg', 'hidden-state.svg', 'index.html']));
     expect(files).not.toContain('gradient-norm.svg');
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('trained without a report');
+  });
+
+  it('keeps only a report.json this run wrote (not one an earlier run left behind)', async () => {
+    const report = join(dir, 'old-report');
+    const model = join(dir, 'old-model');
+    mkdirSync(report);
+    mkdirSync(model);
+    writeFileSync(join(report, 'report.json'), JSON.stringify({ format: 'fastrnn-report', created: '2001-01-01T00:00:00.000Z' }));
+    expect(await keepRecordedReport(report, model, new Date())).toBe(false);
+    expect(existsSync(join(model, 'report.json'))).toBe(false);
+    expect(await keepRecordedReport(report, model, new Date('2000-01-01'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(model, 'report.json'), 'utf8')).created).toBe('2001-01-01T00:00:00.000Z');
+    expect(await keepRecordedReport(join(dir, 'absent'), model, new Date('2000-01-01'))).toBe(false);
   });
 });

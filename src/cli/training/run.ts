@@ -66,6 +66,7 @@ export async function runTrain(args: TrainArgs, given: (key: string) => boolean,
     await rm(ckptDir, { recursive: true, force: true });
   }
   await writeRun(ckptDir, run);
+  const runStart = new Date();
   const stop = stopper(args.timeBudget, (line) => out.note(line));
   const counter = { epochs: 0, batches: 0 };
   let history: History;
@@ -88,7 +89,7 @@ export async function runTrain(args: TrainArgs, given: (key: string) => boolean,
   const metrics = await evaluate(model, evaluated, { batchSize: training.batchSize });
   await (model as unknown as { save(dir: string, o: { vocab: { toJSON(): unknown } }): Promise<void> }).save(outDir, { vocab: { toJSON: () => meta } });
   await writeJsonAtomic(join(outDir, 'history.json'), { ...history, trainSeconds, sequences, stoppedBy: stop.reason });
-  if (report && (await keepRecordedReport(report.dir, outDir))) out.note(`training report: ${join(resolve(report.dir), 'index.html')}`);
+  if (report && (await keepRecordedReport(report.dir, outDir, runStart))) out.note(`training report: ${join(resolve(report.dir), 'index.html')}`);
 
   if (stop.reason === null && !args.keepCheckpoint) await rm(ckptDir, { recursive: true, force: true });
   const figures: Record<string, number | string> = {
