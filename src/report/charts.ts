@@ -82,10 +82,10 @@ export function learningRateChart(data: ReportData): Chart | null {
 }
 
 export function throughputChart(data: ReportData): Chart | null {
-  const values = (data.history?.sequencesPerSecond ?? []).map((v, i) => ({ epoch: i + 1, value: v, seconds: data.history!.seconds[i] }));
+  const values = (data.history?.sequencesPerSecond ?? []).map((v, i) => ({ epoch: i + 1, value: v }));
   if (values.length === 0) return null;
   return {
-    name: 'throughput', title: 'Throughput', caption: 'Training sequences per second of training time in each epoch (validation excluded); hover for the epoch\'s wall time.',
+    name: 'throughput', title: 'Throughput', caption: 'Training sequences per second of training time in each epoch (validation excluded; the report\'s own measurements included).',
     spec: {
       ...BASE, height: 160,
       data: { values },
@@ -93,7 +93,6 @@ export function throughputChart(data: ReportData): Chart | null {
       encoding: {
         x: { field: 'epoch', type: 'ordinal', title: 'epoch' },
         y: { field: 'value', type: 'quantitative', title: 'sequences / s' },
-        tooltip: [{ field: 'value', type: 'quantitative', format: '.0f', title: 'sequences / s' }, { field: 'seconds', type: 'quantitative', format: '.1f', title: 'epoch seconds' }],
       },
     },
   };
@@ -164,13 +163,13 @@ export function stepGradientChart(data: ReportData): Chart | null {
     spec: {
       ...BASE, height: Math.min(600, Math.max(120, rows * 12)),
       data: { values },
-      mark: 'rect',
+      // thousands of cells: no ARIA label on each (they would make up most of the file)
+      mark: { type: 'rect', aria: false },
       encoding: {
         x: { field: 'k0', type: 'quantitative', title: 'steps back from the sequence\'s end', scale: { reverse: true, nice: false, zero: false } },
         x2: { field: 'k1' },
         y: { field: 'row', type: 'ordinal', title: null, sort: null },
         color: { field: 'norm', type: 'quantitative', title: '‖∂L/∂h_t‖', scale: { type: 'log', scheme: 'viridis' }, legend: { format: '.0e' } },
-        tooltip: [{ field: 'row', type: 'nominal' }, { field: 'k0', type: 'quantitative', format: '.0f', title: 'steps back − ½' }, { field: 'norm', type: 'quantitative', format: '.3e' }, { field: 'rel', type: 'quantitative', format: '.3e', title: '÷ last step' }],
       },
     },
   };
@@ -198,7 +197,7 @@ export function stepGradientProfileChart(data: ReportData): Chart | null {
     spec: {
       ...BASE, height: 220,
       data: { values },
-      mark: { type: 'line', point: { size: 12 } },
+      mark: { type: 'line' },
       encoding: {
         x: { field: 'k', type: 'quantitative', title: 'steps back from the sequence\'s end', scale: { reverse: true } },
         y: { field: 'ratio', type: 'quantitative', title: '‖∂L/∂h_t‖ ÷ at the last step', scale: { type: 'log' }, axis: { format: '.0e' } },
@@ -224,12 +223,12 @@ export function hiddenStateChart(data: ReportData): Chart | null {
     spec: {
       ...BASE, width: Math.min(900, Math.max(320, t.rows.length * 16)), height: Math.min(640, Math.max(160, units * 8)),
       data: { values },
-      mark: 'rect',
+      // thousands of cells: no ARIA label on each (they would make up most of the file)
+      mark: { type: 'rect', aria: false },
       encoding: {
         x: { field: 'step', type: 'ordinal', title: 'token', sort: null, axis: { labelAngle: -60, labelLimit: 90 } },
         y: { field: 'unit', type: 'ordinal', title: 'hidden unit', axis: units > 32 ? { values: Array.from({ length: Math.ceil(units / 16) }, (_, i) => i * 16) } : {} },
         color: { field: 'value', type: 'quantitative', title: 'h', scale: { scheme: 'redblue', reverse: true, domainMid: 0 } },
-        tooltip: [{ field: 'step', type: 'nominal', title: 'token' }, { field: 'unit', type: 'ordinal' }, { field: 'value', type: 'quantitative', format: '.3f' }],
       },
     },
   };
