@@ -168,7 +168,7 @@ export function stepGradientChart(data: ReportData): Chart | null {
       encoding: {
         x: { field: 'k0', type: 'quantitative', title: 'steps back from the sequence\'s end', scale: { reverse: true, nice: false, zero: false } },
         x2: { field: 'k1' },
-        y: { field: 'row', type: 'ordinal', title: null, sort: null },
+        y: { field: 'row', type: 'ordinal', title: null, sort: null, axis: { labelOverlap: 'parity' } },
         color: { field: 'norm', type: 'quantitative', title: '‖∂L/∂h_t‖', scale: { type: 'log', scheme: 'viridis' }, legend: { format: '.0e' } },
       },
     },
