@@ -91,7 +91,7 @@ export function throughputChart(data: ReportData): Chart | null {
       data: { values },
       mark: 'bar',
       encoding: {
-        x: { field: 'epoch', type: 'ordinal', title: 'epoch' },
+        x: { field: 'epoch', type: 'ordinal', title: 'epoch', axis: { labelAngle: 0 } },
         y: { field: 'value', type: 'quantitative', title: 'sequences / s' },
       },
     },
