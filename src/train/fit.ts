@@ -8,7 +8,8 @@
  *
  * This file checks the arguments, prepares the data (fit-data.ts), builds the optimizer and schedule,
  * starts fresh or resumes a checkpoint (checkpoint.ts), and hands over to the loop (fit-loop.ts). Options
- * and callbacks are described in fit-options.ts, the returned History in fit-history.ts.
+ * and callbacks are described in fit-options.ts, the returned History in fit-history.ts. With
+ * options.report, a ReportRecorder (src/report/recorder.ts) rides along and writes the training report.
  */
 import { checkInt, describe } from '../errors.js';
 import { Rng } from '../random.js';

@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SequenceClassifier } from '../../src/models/classifier.js';
+import { LanguageModel } from '../../src/models/language-model.js';
+import { SequenceTagger } from '../../src/models/tagger.js';
+import { Seq2Seq } from '../../src/models/seq2seq.js';
+import type { TrainableModel } from '../../src/train/trainable.js';
 import { fit, type FitOptions } from '../../src/train/fit.js';
 import { Rng } from '../../src/random.js';
 import { Vocab } from '../../src/text/vocab.js';
@@ -146,5 +150,27 @@ describe('fit({ report })', () => {
       sync(bad({ dir: 'x', colour: 1 })).then((e) => expectError(() => { throw e; }, TypeError, 'options.report.colour: unknown option')),
       sync(bad({ dir: 'x', input: [] })).then((e) => expectError(() => { throw e; }, RangeError, 'options.report.input', 'empty')),
     ]);
+  });
+
+  describe('every model kind: per-step samples of its input layer and a trace', () => {
+    const rng = new Rng(9);
+    const seq = (n: number) => Array.from({ length: n }, () => 3 + rng.int(5));
+    const cases: [string, () => TrainableModel, unknown[]][] = [
+      ['tagger', () => new SequenceTagger({ vocabSize: 8, embeddingDim: 4, hiddenSize: 5, numTags: 3, paddingIdx: 0, bidirectional: true, seed: 1, backend: 'reference' }),
+        Array.from({ length: 24 }, () => { const ids = seq(3 + rng.int(5)); return { ids, tags: ids.map((i) => i % 3) }; })],
+      ['stateful language model', () => new LanguageModel({ vocabSize: 8, embeddingDim: 4, hiddenSize: 5, numLayers: 2, cell: 'lstm', stateful: true, chunkLength: 6, seed: 1, backend: 'reference' }),
+        new LanguageModel({ vocabSize: 8, embeddingDim: 4, hiddenSize: 5, stateful: true, chunkLength: 6, backend: 'reference' }).streamExamples(seq(200), 8)],
+      ['seq2seq', () => new Seq2Seq({ sourceVocabSize: 8, targetVocabSize: 8, embeddingDim: 4, hiddenSize: 6, bosId: 1, eosId: 2, paddingIdx: 0, cell: 'gru', seed: 1, backend: 'reference' }),
+        Array.from({ length: 24 }, () => { const source = seq(2 + rng.int(4)); return { source, target: [...source].reverse() }; })],
+    ];
+    it.each(cases)('%s', async (_name, build, data) => {
+      const dir = join(await tempDir(), 'r');
+      await fit(build(), data, { epochs: 2, batchSize: 8, seed: 1, verbose: false, report: { dir, gradientEvery: 1 } });
+      const r = await readReport(dir);
+      expect(r.notes).toEqual({ nearest: 'nearest words need the vocabulary (report.vocab)' });
+      expect(r.stepGradients!.samples.length).toBe(r.batches!.gradNorm.length);
+      for (const x of r.stepGradients!.samples) expect(x.norms.every((v) => v !== null && v > 0)).toBe(true);
+      expect(r.trace!.rows.length).toBeGreaterThan(0);
+    });
   });
 });
