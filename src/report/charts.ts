@@ -158,7 +158,7 @@ export function stepGradientChart(data: ReportData): Chart | null {
   const rows = s.samples.length;
   return {
     name: 'step-gradients', title: 'Gradient through time: ‖∂L/∂h_t‖ per time step',
-    caption: `Every ${s.every} batches, the exact ‖∂L/∂h_t‖ of the ${s.layer} for up to ${s.sequences} sequences of the batch, averaged ` +
+    caption: `Every ${s.every} batches${s.share ? ` (less often while measuring would cost more than ${Math.round(s.share * 100)} % of the training time)` : ''}, the exact ‖∂L/∂h_t‖ of the ${s.layer} for up to ${s.sequences} sequences of the batch, averaged ` +
       'and aligned on each sequence\'s last step (right edge, 0 steps back). Colour is on a log scale: a fade to the left is a vanishing gradient, a glow an exploding one.',
     spec: {
       ...BASE, height: Math.min(600, Math.max(120, rows * 12)),

@@ -44,7 +44,8 @@ export interface ReportData {
   history: History | null;
   clipGradNorm: number | null;
   batches: BatchColumns | null;
-  stepGradients: { every: number; sequences: number; layer: string; samples: StepGradientSample[] } | null;
+  /** every: the sampling interval N; share: the cap on measuring time (a fraction of training time), null when N was given */
+  stepGradients: { every: number; share: number | null; sequences: number; layer: string; samples: StepGradientSample[] } | null;
   trace: { ids: number[]; tokens: string[] | null; rows: number[][]; layer: string } | null;
   nearest: { word: string; neighbours: { word: string; similarity: number }[] }[] | null;
   /** why a view is missing, shown on the page */

@@ -21,8 +21,9 @@ export interface ReportOptions {
   /** list nearest words (default: true when vocab is given; set false for a character vocabulary) */
   nearest?: boolean;
   /**
-   * measure ‖∂L/∂h_t‖ per time step every N training batches (default: about 40 samples over the run,
-   * N = max(5, ⌈total batches / 40⌉), or 25 when the number of batches is unknown)
+   * measure ‖∂L/∂h_t‖ per time step every N training batches. Default: N = max(5, ⌈total batches / 40⌉)
+   * (about 40 samples a run; 25 when the number of batches is unknown), and a due sample is put off while
+   * measuring has cost more than 5 % of the training time so far. Given explicitly: exactly every N batches.
    */
   gradientEvery?: number;
   /** how many sequences of a sampled batch the per-step norms average over (default 8) */

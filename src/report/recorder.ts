@@ -6,6 +6,7 @@
  * and writes the report. Writing never throws: a failure becomes a process warning
  * (FastrnnReportWarning) and training goes on as if no report had been asked for.
  */
+import { performance } from 'node:perf_hooks';
 import type { History } from '../train/fit-history.js';
 import type { BatchInfo } from '../train/fit-options.js';
 import type { TrainableModel } from '../train/trainable.js';
@@ -21,8 +22,16 @@ export interface RecorderState {
   samples: StepGradientSample[];
 }
 
+/** Without an explicit gradientEvery, a due sample is put off while measuring has cost more than this share of the training time. */
+export const MEASURE_SHARE = 0.05;
+
 export class ReportRecorder {
   readonly every: number;
+  /** true: options.gradientEvery was given, so every N-th batch is sampled whatever it costs */
+  private readonly fixed: boolean;
+  private trainSeconds = 0;
+  private measureSeconds = 0;
+  private lastSample = -Infinity;
   private batches: BatchColumns = { epoch: [], loss: [], gradNorm: [], lr: [], clipped: [], skipped: [] };
   private samples: StepGradientSample[] = [];
   private readonly notes: Record<string, string> = {};
@@ -33,13 +42,28 @@ export class ReportRecorder {
     totalBatches: number | undefined,
   ) {
     this.every = options.gradientEvery ?? defaultGradientEvery(totalBatches);
+    this.fixed = options.gradientEvery !== null;
+  }
+
+  /** Whether this batch is measured: every N-th; by default also only while measuring stays within MEASURE_SHARE. */
+  private due(globalBatch: number): boolean {
+    if (this.fixed) return globalBatch % this.every === 0;
+    return globalBatch - this.lastSample >= this.every && this.measureSeconds <= MEASURE_SHARE * this.trainSeconds;
   }
 
   /** Runs one trainBatch; on every N-th batch of the run it also measures the per-step gradient norms. */
   async trainBatch<R>(model: TrainableModel<unknown, unknown>, globalBatch: number, epoch: number, step: () => Promise<R>): Promise<R> {
-    const layer = globalBatch % this.every === 0 ? watchedLayer(model) : null;
-    if (!layer) return step();
-    const { result, norms, error } = await withStepGradients(layer, this.options.gradientSequences, this.options.gradientSteps, step);
+    const layer = this.due(globalBatch) ? watchedLayer(model) : null;
+    const started = performance.now();
+    if (!layer) {
+      const result = await step();
+      this.trainSeconds += (performance.now() - started) / 1000;
+      return result;
+    }
+    const { result, norms, error, seconds } = await withStepGradients(layer, this.options.gradientSequences, this.options.gradientSteps, step);
+    this.trainSeconds += (performance.now() - started) / 1000 - seconds;
+    this.measureSeconds += seconds;
+    this.lastSample = globalBatch;
     if (norms) this.samples.push({ batch: globalBatch, epoch, ...norms });
     if (error) this.notes.stepGradients = `a sample failed: ${(error as Error).message ?? String(error)}`;
     return result;
@@ -90,7 +114,7 @@ export class ReportRecorder {
     data.clipGradNorm = this.clipGradNorm;
     data.batches = this.batches;
     const layer = watchedLayer(model);
-    data.stepGradients = { every: this.every, sequences: o.gradientSequences, layer: 'top layer, forward direction', samples: this.samples };
+    data.stepGradients = { every: this.every, share: this.fixed ? null : MEASURE_SHARE, sequences: o.gradientSequences, layer: 'top layer, forward direction', samples: this.samples };
     Object.assign(data.notes, this.notes);
     if (!layer) data.notes.stepGradients = 'per-step gradient norms need a model whose input is read by one RNN/LSTM/GRU layer without projection';
     const ids = o.input ?? idsOfExample(await firstExample().catch(() => null));

@@ -16,6 +16,7 @@
  * far back through time the gradient reaches. Batches whose training calls the layer more than once, or
  * layers with a projection (projSize > 0, which the unrolled cells lack), give no sample.
  */
+import { performance } from 'node:perf_hooks';
 import { gradientNormsPerStep } from '../diagnostics/gradient-norms.js';
 import { RecurrentLayer, type RecurrentGradients, type SequenceTensor } from '../layers/recurrent.js';
 import type { Tensor } from '../tensor.js';
@@ -53,7 +54,7 @@ type Method = (...args: unknown[]) => unknown;
  */
 export async function withStepGradients<R>(
   layer: RecurrentLayer, sequences: number, maxSteps: number, step: () => Promise<R>,
-): Promise<{ result: R; norms: { sequences: number; norms: (number | null)[] } | null; error: unknown }> {
+): Promise<{ result: R; norms: { sequences: number; norms: (number | null)[] } | null; error: unknown; seconds: number }> {
   const forwards: Omit<Captured, 'upstream'>[] = [];
   const backwards: RecurrentGradients[] = [];
   const target = layer as unknown as Record<string, Method>;
@@ -75,12 +76,15 @@ export async function withStepGradients<R>(
   } finally {
     for (const name of Object.keys(originals)) delete target[name];
   }
-  if (forwards.length !== 1 || backwards.length !== 1) return { result, norms: null, error: null };
+  if (forwards.length !== 1 || backwards.length !== 1) return { result, norms: null, error: null, seconds: 0 };
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
   try {
-    return { result, norms: measure(layer, { ...forwards[0], upstream: backwards[0] }, maxSteps), error: null };
+    const norms = measure(layer, { ...forwards[0], upstream: backwards[0] }, maxSteps);
+    return { result, norms, error: null, seconds: seconds() };
   } catch (error) {
     // The measurement is the report's business: the training step itself succeeded.
-    return { result, norms: null, error };
+    return { result, norms: null, error, seconds: seconds() };
   }
 }
 
