@@ -60,6 +60,8 @@ export async function withStepGradients<R>(
   const target = layer as unknown as Record<string, Method>;
   const own = (name: string): Method => (target[name] as Method).bind(layer);
   const originals = { forward: own('forward'), forwardAsync: own('forwardAsync'), backward: own('backward'), backwardAsync: own('backwardAsync') };
+  // Whatever the instance itself held under these names (usually nothing: the methods live on the class).
+  const held = Object.keys(originals).map((name) => [name, Object.getOwnPropertyDescriptor(target, name)] as const);
   const onForward = (args: unknown[]): void => {
     if (layer.training) forwards.push(copyForward(layer, args[0] as SequenceTensor, args[1] as Tensor | null, args[2] as Tensor | null, sequences));
   };
@@ -74,7 +76,10 @@ export async function withStepGradients<R>(
   try {
     result = await step();
   } finally {
-    for (const name of Object.keys(originals)) delete target[name];
+    for (const [name, descriptor] of held) {
+      if (descriptor) Object.defineProperty(target, name, descriptor);
+      else delete target[name];
+    }
   }
   if (forwards.length !== 1 || backwards.length !== 1) return { result, norms: null, error: null, seconds: 0 };
   const started = performance.now();

@@ -92,4 +92,12 @@ describe('watchedLayer and sample refusal', () => {
     })).rejects.toThrow('boom');
     expect(Object.hasOwn(layer, 'forward')).toBe(false);
   });
+
+  it('puts back a method the instance itself held', async () => {
+    const layer = new GRU({ inputSize: I, hiddenSize: H, seed: 1, backend: 'reference' });
+    const mine = (...args: Parameters<GRU['forward']>) => GRU.prototype.forward.apply(layer, args);
+    layer.forward = mine as GRU['forward'];
+    await withStepGradients(layer, 8, 100, async () => null);
+    expect(layer.forward).toBe(mine);
+  });
 });
