@@ -110,6 +110,7 @@ export {
   type ReduceLROnPlateauOptions,
 } from './train/schedules.js';
 export { hasCheckpoint, type RngStateful } from './train/checkpoint.js';
+export { writeReport, modelReport, parseReportData, defaultWords, REPORT_FORMAT, REPORT_WARNING, type ReportData, type ReportOptions, type ModelReportOptions, type BatchColumns, type StepGradientSample } from './report/index.js';
 export { addSums, type TrainableModel, type MetricSums } from './train/trainable.js';
 
 export { padSequences, bucketedBatches, type PaddedBatch } from './data/batching.js';

@@ -14,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Parameter, StateDict } from '../parameter.js';
 import type { Rng } from '../random.js';
+import type { ReportRecorder } from '../report/recorder.js';
 import { clipGradNorm, clipGradValue, gradNorm } from './clip.js';
 import { writeCheckpoint, hasRngStates } from './checkpoint.js';
 import { batchOrder, evaluationOrder, type ExampleSource } from './fit-data.js';
@@ -82,6 +83,8 @@ export interface RunSetup<E> {
   /** history key judged for the best epoch (and early stopping); mode and minDelta of that judgement */
   monitor: { key: string; mode: 'min' | 'max'; minDelta: number };
   scheduleMonitor: string;
+  /** records what the training report needs (options.report), or null */
+  report: ReportRecorder | null;
 }
 
 /** What changes as the run goes (saved in checkpoints). */
@@ -113,6 +116,8 @@ export class Trainer<E> {
     } finally {
       display.stop();
       model.train(wasTraining);
+      // Also after an error (e.g. a non-finite loss): the report then shows the run up to it. Never throws.
+      await this.s.report?.finish(model, this.st.history, () => firstExample(this.s.validation ?? this.s.train));
     }
   }
 
@@ -157,7 +162,8 @@ export class Trainer<E> {
     const lr = optimizer.lr;
     const started = performance.now();
     model.zeroGrad();
-    const { loss, count } = await model.trainBatch(batch);
+    const { report } = this.s;
+    const { loss, count } = report ? await report.trainBatch(model, pos.globalBatch, pos.epoch, () => model.trainBatch(batch)) : await model.trainBatch(batch);
     // clipGradNorm leaves non-finite gradients untouched and returns their norm, so checking after it is
     // checking before clipping.
     const norm = o.clipGradNorm !== undefined ? clipGradNorm(params, o.clipGradNorm) : gradNorm(params);
@@ -182,7 +188,10 @@ export class Trainer<E> {
     }
     sums.sequences += indices.length;
     sums.trainSeconds += (performance.now() - started) / 1000;
-    return { epoch: pos.epoch, batch: pos.batchInEpoch, batches: this.s.batchesPerEpoch, loss, count, gradNorm: norm, lr, skipped: !finite };
+    const info: BatchInfo = { epoch: pos.epoch, batch: pos.batchInEpoch, batches: this.s.batchesPerEpoch, loss, count, gradNorm: norm, lr, skipped: !finite };
+    // clipGradNorm scaled the gradients when maxNorm / (norm + 1e-6) < 1 (clip.ts).
+    report?.recordBatch(info, finite && o.clipGradNorm !== undefined && o.clipGradNorm / (norm + 1e-6) < 1);
+    return info;
   }
 
   private async endEpoch(): Promise<void> {
@@ -249,6 +258,7 @@ export class Trainer<E> {
       stopped: st.stopped,
       schedule: schedule ? schedule.stateDict() : null,
       modelRng: hasRngStates(model) ? model.rngStates() : null,
+      ...(this.s.report ? { report: this.s.report.state() } : {}),
     };
     await writeCheckpoint(o.checkpoint!.dir, { model: model.stateDict(), optimizer: optimizer.stateDict(), best: st.bestWeights, state });
   }
@@ -261,6 +271,12 @@ export async function evaluateSource<E>(model: TrainableModel<E, unknown>, sourc
     for (const indices of evaluationOrder(model, chunk, batchSize)) addSums(sums, await model.evaluateBatch(model.collate(indices.map((i) => chunk[i]))));
   }
   return model.metrics(sums);
+}
+
+/** The first example of a source (the report's default traced input), or null. */
+async function firstExample<E>(source: ExampleSource<E>): Promise<E | null> {
+  for await (const chunk of source.chunks(0)) if (chunk.length > 0) return chunk[0];
+  return null;
 }
 
 function monitored(logs: Record<string, number>, key: string, option: string): number {

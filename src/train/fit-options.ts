@@ -12,6 +12,7 @@ import { AdamW, type AdamWOptions } from './optim/adamw.js';
 import { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
 import { Adagrad, type AdagradOptions } from './optim/adagrad.js';
 import type { Parameter } from '../parameter.js';
+import { checkReportOptions, type ReportOptions, type ResolvedReportOptions } from '../report/options.js';
 
 export type OptimizerSpec =
   | ({ name: 'sgd' } & SGDOptions)
@@ -100,6 +101,12 @@ export interface FitOptions {
   checkpoint?: CheckpointOptions;
   /** a checkpoint directory to continue from */
   resume?: string;
+  /**
+   * write a training report (HTML page, one SVG per chart, report.json) to this directory when training
+   * ends; or { dir, vocab?, input?, words?, gradientEvery?, … } (src/report/options.ts). A failure to write
+   * it is a process warning ('FastrnnReportWarning'), never an error of fit.
+   */
+  report?: string | ReportOptions;
 }
 
 export interface ResolvedOptions {
@@ -121,11 +128,12 @@ export interface ResolvedOptions {
   nonFinite: 'throw' | 'skip';
   checkpoint: Required<CheckpointOptions> | null;
   resume: string | undefined;
+  report: ResolvedReportOptions | null;
 }
 
 const KEYS = [
   'epochs', 'batchSize', 'optimizer', 'schedule', 'clipGradNorm', 'clipGradValue', 'validationData', 'validationSplit', 'earlyStopping',
-  'shuffle', 'seed', 'onBatchEnd', 'onEpochEnd', 'signal', 'verbose', 'nonFinite', 'checkpoint', 'resume',
+  'shuffle', 'seed', 'onBatchEnd', 'onEpochEnd', 'signal', 'verbose', 'nonFinite', 'checkpoint', 'resume', 'report',
 ] as const;
 
 export function checkFitOptions(options: unknown): ResolvedOptions {
@@ -155,6 +163,7 @@ export function checkFitOptions(options: unknown): ResolvedOptions {
     nonFinite: checkOneOf('options.nonFinite', o.nonFinite ?? 'throw', ['throw', 'skip'] as const),
     checkpoint: o.checkpoint === undefined ? null : checkCheckpoint(o.checkpoint),
     resume: o.resume === undefined ? undefined : checkDir('options.resume', o.resume),
+    report: o.report === undefined ? null : checkReportOptions(o.report),
   };
 }
 

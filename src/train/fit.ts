@@ -8,7 +8,8 @@
  *
  * This file checks the arguments, prepares the data (fit-data.ts), builds the optimizer and schedule,
  * starts fresh or resumes a checkpoint (checkpoint.ts), and hands over to the loop (fit-loop.ts). Options
- * and callbacks are described in fit-options.ts, the returned History in fit-history.ts.
+ * and callbacks are described in fit-options.ts, the returned History in fit-history.ts. With
+ * options.report, a ReportRecorder (src/report/recorder.ts) rides along and writes the training report.
  */
 import { checkInt, describe } from '../errors.js';
 import { Rng } from '../random.js';
@@ -19,6 +20,7 @@ import { emptyHistory, monitorMode, type History } from './fit-history.js';
 import { emptySums, evaluateSource, Trainer, type EpochSums, type Position, type RunState } from './fit-loop.js';
 import { buildOptimizer, checkExamplesArgument, checkFitOptions, type FitOptions, type ResolvedOptions } from './fit-options.js';
 import { createDisplay } from './fit-progress.js';
+import { ReportRecorder } from '../report/recorder.js';
 import type { Optimizer, OptimizerStateDict } from './optim/optimizer.js';
 import { createSchedule, type LrSchedule } from './schedules.js';
 import type { TrainableModel } from './trainable.js';
@@ -54,9 +56,11 @@ export async function fit<E, B>(model: TrainableModel<E, B>, examples: unknown[]
     if (k.startsWith('val_') && !validation) throw new RangeError(`${option}: ${JSON.stringify(k)} needs validationData or validationSplit; without them expected 'loss'`);
   }
 
+  const report = o.report ? new ReportRecorder(o.report, o.clipGradNorm ?? null, batchesPerEpoch === undefined ? undefined : batchesPerEpoch * o.epochs) : null;
   const state: RunState = { pos: startPosition(), sums: emptySums(optimizer.lr), history: emptyHistory(key), wait: 0, stopped: false, bestWeights: null };
   if (saved) {
     restore(m, saved, state, { o, train, optimizer, schedule, rng, batchesPerEpoch });
+    report?.restore((saved.state as { report?: unknown }).report ?? null);
   } else if (schedule) {
     optimizer.lr = schedule.start(optimizer.lr, totalSteps(schedule, o.epochs, batchesPerEpoch));
   }
@@ -67,6 +71,7 @@ export async function fit<E, B>(model: TrainableModel<E, B>, examples: unknown[]
       display: createDisplay(o.verbose),
       monitor: { key, mode: monitorMode(key, es?.mode ?? 'auto'), minDelta: es?.minDelta ?? 0 },
       scheduleMonitor,
+      report,
     },
     state,
   );

@@ -17,6 +17,7 @@ interface DemoArgs {
   seed: number;
   threads?: number;
   timeBudget?: number;
+  report?: string;
 }
 
 export function demoCommand(io: Io, setExit: (code: number) => void): Command {
@@ -27,7 +28,8 @@ export function demoCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--tiny', 'a seconds-long run on a small slice (checks the wiring, not the quality)', false)
     .option('--seed <n>', 'seeds the split, the weights and the batch order', integer(0, 2 ** 52), 1)
     .option('--threads <n>', 'threads of the native engine', integer(1, 1024))
-    .option('--time-budget <seconds>', 'stop training once this much time is spent', number({ min: 0 }));
+    .option('--time-budget <seconds>', 'stop training once this much time is spent', number({ min: 0 }))
+    .option('--report <dir>', 'write a training report there (an HTML page and one SVG per chart)');
   addVerbose(cmd);
   cmd.addHelpText('after', `
 Demos:
@@ -52,6 +54,7 @@ async function runDemoCommand(name: string, args: DemoArgs, io: Io): Promise<num
     seed: args.seed,
     ...(args.threads !== undefined ? { threads: args.threads } : {}),
     ...(args.timeBudget !== undefined ? { timeBudgetSeconds: args.timeBudget } : {}),
+    ...(args.report !== undefined ? { report: args.report } : {}),
     log: (line: string) => out.line(line),
   });
   if (args.json) out.figures(figures);

@@ -4,11 +4,13 @@
  *   --trace TEXT       the hidden state after every token of TEXT
  *   --nearest WORD     the words whose embeddings point the same way
  *   --grad-norms FILE  ‖∂L/∂h_t‖ per step for a loss on the last state, over the first inputs of FILE
+ *   --report OUT       the training report (src/cli/report.ts): recorded charts plus a fresh trace and nearest words
  */
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import {
   formatTrace, gradientNormsPerStep, nearest, padSequences, readModelConfig, trace,
-  type AnyModel, type Embedding, type RecurrentLayer, type Seq2Seq,
+  type AnyModel, type Embedding, type RecurrentLayer, type Seq2Seq, type TrainableModel,
 } from '../../index.js';
 import type { DataFormat } from '../records.js';
 import { dataSource, records } from '../data.js';
@@ -21,8 +23,9 @@ import { Output, type Io } from '../output.js';
 import { figure, fieldRef, truncate } from '../tasks/task.js';
 import { taskFor } from '../tasks/index.js';
 import { tokenizerFor } from '../text.js';
+import { addReportOptions, writeInspectReport, type ReportArgs } from '../report.js';
 
-interface InspectArgs extends Engine {
+interface InspectArgs extends Engine, ReportArgs {
   model: string;
   trace?: string;
   nearest?: string;
@@ -42,6 +45,7 @@ export function inspectCommand(io: Io, setExit: (code: number) => void): Command
     .option('--k <n>', 'how many neighbours --nearest prints', integer(1), 10)
     .option('--grad-norms <file>', 'per-step gradient norms of a loss on the last hidden state, over inputs from this data file')
     .option('--examples <n>', 'how many inputs of the --grad-norms file to average over', integer(1), 8);
+  addReportOptions(cmd, false);
   addFormat(cmd);
   cmd.option('--json', 'print everything as one JSON object on the last line of stdout', false);
   addEngine(cmd);
@@ -99,6 +103,12 @@ async function runInspect(args: InspectArgs, io: Io): Promise<number> {
     summary.nearest = neighbours.map((n) => ({ word: n.word, similarity: figure(n.similarity) }));
   }
   if (args.gradNorms !== undefined) summary.gradNorms = await gradNorms(args, lex, task, embedding, rnn, out);
+  if (args.report !== undefined) {
+    const { data } = await writeInspectReport(args.model, model as unknown as TrainableModel, lex, task, args);
+    const missing = Object.keys(data.notes);
+    out.line(`\ntraining report: ${join(resolve(args.report), 'index.html')}${missing.length ? ` (without: ${missing.join(', ')})` : ''}`);
+    summary.report = join(resolve(args.report), 'index.html');
+  }
   if (args.json) out.figures({ ...(summary as Record<string, string | number>) });
   return EXIT_OK;
 }

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { TASKS } from '../meta.js';
 import { addEngine, addFields, addFormat, addTokenizers, addVerbose, integer, number } from '../options.js';
 import type { Io } from '../output.js';
+import { addReportOptions } from '../report.js';
 import { runTrain } from '../training/run.js';
 import type { TrainArgs } from '../training/settings.js';
 
@@ -15,7 +16,7 @@ Examples:
   fastrnn train --resume --out book-lm --data book.txt --epochs 20      (continue a stopped run)
 
 The model directory holds config.json, model.safetensors, vocab.json (vocabularies, tokenizer and names)
-and history.json. Checkpoints go to <out>.checkpoint (removed when a run completes); Ctrl-C or the time
+and history.json (and report.json with --report). Checkpoints go to <out>.checkpoint (removed when a run completes); Ctrl-C or the time
 budget stops between batches, saves the model trained so far and keeps the checkpoint for --resume.`;
 
 export function trainCommand(io: Io, setExit: (code: number) => void): Command {
@@ -59,6 +60,7 @@ export function trainCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--stream', 'read the data from disk every epoch instead of holding it in memory (automatic above 256 MB)', false)
     .option('--json', 'print the figures as one JSON object on the last line of stdout', false)
     .option('--quiet', 'no progress output', false);
+  addReportOptions(cmd, true);
   addVerbose(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (options: TrainArgs, command: Command) => {

@@ -6,11 +6,12 @@
  * Timing: `trainSeconds` is the wall time of the whole fit call (validation included, as a user waits for
  * it); `sequencesPerSecond` divides the training sequences by that time less the time spent evaluating.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { fit, Rng, type FitOptions, type History, type TrainableModel } from '../../index.js';
+import { fit, Rng, type FitOptions, type History, type TrainableModel, type Vocab } from '../../index.js';
 
 export interface DemoOptions {
   /** a configuration that runs in seconds (small subset, tiny model): checks the wiring, not the quality */
@@ -23,6 +24,16 @@ export interface DemoOptions {
   timeBudgetSeconds?: number;
   /** where progress and results go, one line at a time */
   log: (line: string) => void;
+  /** write fit's training report (src/report/) to this directory */
+  report?: string;
+}
+
+/** The report directory of the demo that is running (runDemo sets it, `train` passes it on to fit). */
+const reportDir = new AsyncLocalStorage<string | undefined>();
+
+/** Runs a demo with options.report passed through to every `train` it calls. */
+export function withReport<R>(dir: string | undefined, run: () => R): R {
+  return reportDir.run(dir, run);
 }
 
 export type DemoResult = Record<string, number | string>;
@@ -92,6 +103,10 @@ export interface TrainOptions<B> {
   /** show "epoch 3/10" (default) or, for a run a time budget ends, "epoch 3" */
   epochTotal?: boolean;
   log: (line: string) => void;
+  /** the input vocabulary, for the report's token labels and nearest words (with `demo --report`) */
+  vocab?: Vocab;
+  /** the report lists nearest words (default: true when vocab is given; false for characters) */
+  nearestWords?: boolean;
 }
 
 /**
@@ -119,12 +134,14 @@ export async function train<E, B>(model: TrainableModel<E, B>, examples: unknown
   const started = performance.now();
   const every = (t.progressEvery ?? 30) * 1000;
   let lastLine = started;
+  const report = reportDir.getStore();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0)}s`;
   try {
     const history = await fit(model, examples, {
       ...fitOptions,
       verbose: false,
       ...(signal ? { signal } : {}),
+      ...(report !== undefined ? { report: { dir: report, title: `fastrnn demo: ${model.kind}`, ...(t.vocab ? { vocab: t.vocab } : {}), ...(t.nearestWords !== undefined ? { nearest: t.nearestWords } : {}) } } : {}),
       onBatchEnd: (info) => {
         const now = performance.now();
         if (now - lastLine < every) return;

@@ -10,7 +10,7 @@
  * runDemo returns the figures (the metric names of the CLI's --json) plus trainSeconds,
  * sequencesPerSecond and `target`; progress and results go to options.log one line at a time.
  */
-import type { DemoOptions, DemoResult } from './common.js';
+import { withReport, type DemoOptions, type DemoResult } from './common.js';
 import { runSpam } from './spam.js';
 import { runMobyDick } from './moby-dick.js';
 import { runNames } from './names.js';
@@ -33,7 +33,7 @@ export async function runDemo(name: string, options: DemoOptions): Promise<Recor
     throw new RangeError(`demo: expected one of ${DEMO_NAMES.join(', ')}, received ${JSON.stringify(name)}`);
   }
   checkOptions(options);
-  return RUNNERS[name as DemoName](options);
+  return withReport(options.report, () => RUNNERS[name as DemoName](options));
 }
 
 function checkOptions(options: DemoOptions): void {
@@ -45,6 +45,9 @@ function checkOptions(options: DemoOptions): void {
   }
   if (options.timeBudgetSeconds !== undefined && !(typeof options.timeBudgetSeconds === 'number' && options.timeBudgetSeconds > 0 && Number.isFinite(options.timeBudgetSeconds))) {
     throw new RangeError(`demo options.timeBudgetSeconds: expected a positive number of seconds, received ${JSON.stringify(options.timeBudgetSeconds)}`);
+  }
+  if (options.report !== undefined && (typeof options.report !== 'string' || options.report === '')) {
+    throw new TypeError(`demo options.report: expected a directory path (a non-empty string), received ${JSON.stringify(options.report)}`);
   }
   if (typeof options.log !== 'function') throw new TypeError(`demo options.log: expected a function (line: string) => void, received ${typeof options.log}`);
 }

@@ -17,6 +17,7 @@ import { Output, type Io } from '../output.js';
 import { stopper, type Stopper } from '../stop.js';
 import { taskFor, type Task } from '../tasks/index.js';
 import { figure } from '../tasks/task.js';
+import { keepRecordedReport, trainReportOptions } from '../report.js';
 import { modelFlags, readRun, textSettings, trainingSettings, writeRun, type RunRecord, type TrainArgs, type TrainingSettings } from './settings.js';
 
 interface Prepared {
@@ -57,6 +58,7 @@ export async function runTrain(args: TrainArgs, given: (key: string) => boolean,
   const data = await prepare(task, lex, trainSrc, validSrc, training, stream);
   out.note(describeRun(taskName, lex, data, stream, parameterCount(model)));
 
+  const report = trainReportOptions(args, lex, taskName);
   const run: RunRecord = { format: 'fastrnn-cli-run', formatVersion: 1, task: taskName, meta, flags, training };
   if (!saved && hasCheckpoint(ckptDir)) {
     // A new run: the checkpoint of an earlier one in the same place no longer continues anything.
@@ -64,13 +66,14 @@ export async function runTrain(args: TrainArgs, given: (key: string) => boolean,
     await rm(ckptDir, { recursive: true, force: true });
   }
   await writeRun(ckptDir, run);
+  const runStart = new Date();
   const stop = stopper(args.timeBudget, (line) => out.note(line));
   const counter = { epochs: 0, batches: 0 };
   let history: History;
   const started = performance.now();
   try {
     stop.start();
-    history = await fit(model, data.train, fitOptions(args, training, data, stop, out, counter, ckptDir, saved !== null));
+    history = await fit(model, data.train, { ...fitOptions(args, training, data, stop, out, counter, ckptDir, saved !== null), ...(report ? { report } : {}) });
   } catch (err) {
     if (!saved && !hasCheckpoint(ckptDir)) await rm(ckptDir, { recursive: true, force: true });
     throw err;
@@ -86,6 +89,7 @@ export async function runTrain(args: TrainArgs, given: (key: string) => boolean,
   const metrics = await evaluate(model, evaluated, { batchSize: training.batchSize });
   await (model as unknown as { save(dir: string, o: { vocab: { toJSON(): unknown } }): Promise<void> }).save(outDir, { vocab: { toJSON: () => meta } });
   await writeJsonAtomic(join(outDir, 'history.json'), { ...history, trainSeconds, sequences, stoppedBy: stop.reason });
+  if (report && (await keepRecordedReport(report.dir, outDir, runStart))) out.note(`training report: ${join(resolve(report.dir), 'index.html')}`);
 
   if (stop.reason === null && !args.keepCheckpoint) await rm(ckptDir, { recursive: true, force: true });
   const figures: Record<string, number | string> = {

@@ -4,6 +4,7 @@
  * settings) so `--resume` continues the same run without repeating a flag, and the merge of the two
  * (a flag given again on the command line wins, e.g. --epochs to train further).
  */
+import type { ReportArgs } from '../report.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataFormat } from '../records.js';
@@ -15,7 +16,7 @@ import type { ModelFlags } from '../tasks/index.js';
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 
 /** The train command's options (commander's camelCase names). */
-export interface TrainArgs {
+export interface TrainArgs extends ReportArgs {
   task?: TaskName;
   data: string;
   valid?: string;
