@@ -107,7 +107,7 @@ export async function runSpam(options: DemoOptions, config: SpamConfig = options
       validationSplit: c.validationSplit,
       earlyStopping: { monitor: 'val_loss', patience: c.patience ?? c.epochs, restoreBestWeights: true },
     }),
-  }, { rows: (b) => b.targets.length, budgetSeconds: budgetSeconds(options, c.budget), log });
+  }, { rows: (b) => b.targets.length, budgetSeconds: budgetSeconds(options, c.budget), log, vocab });
 
   const scores = confusion(model, testSet.map((d) => vocab.encode(d.tokens)), testSet.map((d) => d.label), vocab.padIndex);
   const target = SPAM_TARGET;
