@@ -5,9 +5,10 @@
  * (naive Bayes on the same split: 95.8 %).
  *
  * Each mail becomes its Subject line, the content types and charsets of its parts, and its readable body
- * (spam-mail.ts: MIME parts opened and decoded, HTML stripped, other headers dropped), cut to maxTokens
- * tokens. Measured (seeds 1, 2, 42 — the split changes with the seed): 98.26, 98.35, 98.76 %, about 35 s of
- * training on 2 cores; the target is met on some splits, not all.
+ * (spam-mail.ts: MIME parts opened and decoded, HTML stripped, other headers dropped), kept in its own case
+ * (spam shouts) and cut to its first 200 and last 100 tokens (sign-offs, footers, unsubscribe lines).
+ * Measured without a time limit on a shared machine (seeds 1, 2, 42 — the split changes with the seed):
+ * 98.59, 98.26, 99.17 % (lower-cased and only the first 200 tokens: 98.26, 97.77, 98.26 %).
  */
 import { padSequences, SequenceClassifier, Tokenizer, Vocab, type ScheduleSpec } from '../../index.js';
 import { mailToText } from './spam-mail.js';
@@ -73,7 +74,7 @@ export interface SpamConfig extends Required<SpamTokens> {
 }
 
 export const SPAM_FULL: SpamConfig = {
-  maxTokens: 200, tailTokens: 0, lowercase: true, minFreq: 2, maxVocab: 20000, cell: 'gru', bidirectional: true, embeddingDim: 64, hiddenSize: 64,
+  maxTokens: 300, tailTokens: 100, lowercase: false, minFreq: 2, maxVocab: 20000, cell: 'gru', bidirectional: true, embeddingDim: 64, hiddenSize: 64,
   pooling: 'max', epochs: 5, batchSize: 32, lr: 3e-3, clip: 1, budget: 170,
 };
 
