@@ -147,6 +147,14 @@ export async function loadModelInto<M extends TrainableModel>(
     throw new ModelDirectoryError(`loadModel: the weights in ${weightsPath} do not fit the ${c.kind} config: ${(err as Error).message}`);
   }
   const vocabPath = join(resolve(dir), 'vocab.json');
-  const vocab = await readFile(vocabPath, 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+  const text = await readFile(vocabPath, 'utf8').catch(() => null);
+  let vocab: unknown = null;
+  if (text !== null) {
+    try {
+      vocab = JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new ModelDirectoryError(`loadModel: ${vocabPath} is not valid JSON (${(err as Error).message})`);
+    }
+  }
   return { model, vocab };
 }
