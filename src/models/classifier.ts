@@ -232,6 +232,24 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
     }
   }
 
+  /**
+   * predictProba with the recurrent kernels on the engine's worker thread (native engine): a service awaits
+   * it and keeps answering meanwhile. A second call while one is running throws LayerBusyError (batch the
+   * requests, as examples/http-service.ts does).
+   */
+  async predictProbaAsync(ids: IdTensor, lengths?: ArrayLike<number>): Promise<Tensor> {
+    return this.exclusive(async () => {
+      const wasTraining = this.training;
+      this.eval();
+      try {
+        const logits = await this.forwardAsync(ids, lengths);
+        return this.multiLabel ? sigmoid(logits) : softmax(logits);
+      } finally {
+        this.train(wasTraining);
+      }
+    });
+  }
+
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
 
   /** Pooling 'last' reads hN only: the output sequence stays in the layer (no fresh array per batch). */

@@ -24,6 +24,11 @@ import type { Optimizer } from './optim/optimizer.js';
 import type { LrSchedule } from './schedules.js';
 import { addSums, type MetricSums, type TrainableModel } from './trainable.js';
 
+/** Lets waiting I/O callbacks run between two slices of a batch's JS work (a service keeps answering). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A non-finite loss or gradient norm with nonFinite: 'throw'; the weights are as before that batch. */
 export class NonFiniteError extends Error {
   override name = 'NonFiniteError';
@@ -158,6 +163,7 @@ export class Trainer<E> {
     const started = performance.now();
     model.zeroGrad();
     const { loss, count } = await model.trainBatch(batch);
+    await yieldToEventLoop(); // the model's JS work (embedding, head, loss) and the update below are each a slice
     // clipGradNorm leaves non-finite gradients untouched and returns their norm, so checking after it is
     // checking before clipping.
     const norm = o.clipGradNorm !== undefined ? clipGradNorm(params, o.clipGradNorm) : gradNorm(params);
@@ -173,6 +179,7 @@ export class Trainer<E> {
     }
     if (finite) {
       if (o.clipGradValue !== undefined) clipGradValue(params, o.clipGradValue);
+      await yieldToEventLoop();
       optimizer.step();
       if (schedule?.interval === 'batch') optimizer.lr = schedule.step();
       sums.loss += loss * count;
