@@ -85,6 +85,12 @@ export class Embedding extends Module {
     if (typeof ids !== 'object' || ids === null || !('data' in ids) || !Array.isArray(ids.shape)) {
       throw new TypeError(`Embedding.forward(ids): expected { data: Int32Array | number[], shape: number[] }, received ${describe(ids)}`);
     }
+    if (!Array.isArray(ids.data) && !(ArrayBuffer.isView(ids.data) && !(ids.data instanceof DataView))) {
+      throw new TypeError(`Embedding.forward(ids.data): expected an Int32Array or an array of ids, received ${describe(ids.data)}`);
+    }
+    if (!ids.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new TypeError(`Embedding.forward(ids.shape): expected an array of non-negative integers, received [${ids.shape.map(describe).join(', ')}]`);
+    }
     const n = ids.shape.reduce((a, b) => a * b, 1);
     if (ids.data.length !== n) throw new RangeError(`Embedding.forward(ids): shape [${ids.shape.join(', ')}] needs ${n} ids, received ${ids.data.length}`);
     if (n === 0) throw new RangeError('Embedding.forward(ids): expected at least one id, received an empty sequence');

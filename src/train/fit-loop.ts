@@ -161,6 +161,7 @@ export class Trainer<E> {
     const batch = model.collate(indices.map((i) => chunk[i]));
     const lr = optimizer.lr;
     const started = performance.now();
+    await yieldToEventLoop(); // the previous batch's update and this batch's forward are separate slices
     model.zeroGrad();
     const { loss, count } = await model.trainBatch(batch);
     await yieldToEventLoop(); // the model's JS work (embedding, head, loss) and the update below are each a slice

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { readRecords } from '../../src/data/readers.js';
-import { checkError, params, probeAsync, reportTally, tally } from './fuzz-helpers.js';
+import { TIMEOUT, checkError, params, probeAsync, reportTally, tally } from './fuzz-helpers.js';
 
 reportTally('fuzz-cli');
 let dir = '';
@@ -99,7 +99,7 @@ describe('fuzz: the command line', () => {
         }
       },
     ), params(150));
-  }, 240_000);
+  }, TIMEOUT);
 
   it('the record readers on random bytes, in every format', async () => {
     await fc.assert(fc.asyncProperty(fileContent, fc.constantFrom('csv', 'tsv', 'jsonl', 'text', undefined), async (content, format) => {

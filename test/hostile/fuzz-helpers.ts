@@ -17,6 +17,9 @@ export function runs(base: number): number {
   return Math.max(1, Math.round(base * SCALE));
 }
 
+/** A test's time limit, growing with the scale (vitest's default 60 s fits the suite's runs). */
+export const TIMEOUT = 120_000 * Math.max(1, SCALE);
+
 /** Seeded (FASTRNN_FUZZ_SEED, else a fixed one) so a failure in CI is reproducible. */
 export const SEED = Number(process.env.FASTRNN_FUZZ_SEED ?? '20261126');
 

@@ -42,7 +42,8 @@ describe('fuzz: models', () => {
       if (cls) {
         probe('SequenceClassifier.predictProba', () => {
           const ids = seqs[0] as number[];
-          return cls.predictProba({ data: ids, shape: [1, (ids as unknown[]).length] });
+          const T = ids !== null && typeof ids === 'object' && 'length' in ids ? (ids as unknown[]).length : 1;
+          return cls.predictProba({ data: ids, shape: [1, T] });
         }, (r) => {
           expect(r.shape).toEqual([1, 3]);
           expectFinite('predictProba', r.data);

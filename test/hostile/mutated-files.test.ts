@@ -15,7 +15,7 @@ import { loadCliModel } from '../../src/cli/model-dir.js';
 import { run } from '../../src/cli/program.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { Writable } from 'node:stream';
-import { params, probeAsync, reportTally, tally } from './fuzz-helpers.js';
+import { TIMEOUT, params, probeAsync, reportTally, tally } from './fuzz-helpers.js';
 
 reportTally('mutated-files');
 let root = '';
@@ -112,5 +112,5 @@ describe('mutated model directories and checkpoints', () => {
     expect(trials).toBeGreaterThanOrEqual(200);
     const rejected = Object.values(tally).reduce((s, t) => s + t.rejected, 0);
     expect(rejected).toBeGreaterThan(100); // most mutations must be caught, not silently accepted
-  }, 120_000);
+  }, TIMEOUT);
 });
