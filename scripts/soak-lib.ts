@@ -18,6 +18,8 @@ export interface Slope {
   /** bytes per iteration, least squares after the warm-up */
   rss: number;
   external: number;
+  /** the JS heap after GC: far less noisy than RSS in a short run */
+  heap: number;
   samples: number;
   iterations: number;
   /** memory at the first and last sample after warm-up, MiB */
@@ -43,6 +45,7 @@ export async function soak(iterations: number, every: number, step: (i: number) 
   const xs: number[] = [];
   const rss: number[] = [];
   const ext: number[] = [];
+  const heap: number[] = [];
   for (let i = 0; i < iterations; i++) {
     await step(i);
     if ((i + 1) % every === 0) {
@@ -52,13 +55,14 @@ export async function soak(iterations: number, every: number, step: (i: number) 
       xs.push(i + 1);
       rss.push(m.rss);
       ext.push(m.external + m.arrayBuffers);
+      heap.push(m.heapUsed);
     }
   }
   const from = Math.floor(xs.length / 5);
-  const [x, r, e] = [xs.slice(from), rss.slice(from), ext.slice(from)];
+  const [x, r, e, h] = [xs.slice(from), rss.slice(from), ext.slice(from), heap.slice(from)];
   const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
   return {
-    rss: fitSlope(x, r), external: fitSlope(x, e), samples: x.length, iterations,
+    rss: fitSlope(x, r), external: fitSlope(x, e), heap: fitSlope(x, h), samples: x.length, iterations,
     rssMiB: [mib(r[0]), mib(r[r.length - 1])], externalMiB: [mib(e[0]), mib(e[e.length - 1])],
   };
 }

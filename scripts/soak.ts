@@ -15,7 +15,7 @@ export const BOUNDS = { callRss: 64, callExternal: 16, cycleRss: 16384, cycleExt
 function line(what: string, s: Slope, rssBound: number, extBound: number): boolean {
   const ok = s.rss <= rssBound && s.external <= extBound;
   console.log(`${what}: ${s.iterations} iterations, ${s.samples} samples after warm-up; RSS ${s.rssMiB[0]} → ${s.rssMiB[1]} MiB, slope ${s.rss.toFixed(2)} B/iteration (bound ${rssBound}); ` +
-    `external ${s.externalMiB[0]} → ${s.externalMiB[1]} MiB, slope ${s.external.toFixed(2)} B/iteration (bound ${extBound}) — ${ok ? 'ok' : 'LEAK'}`);
+    `external ${s.externalMiB[0]} → ${s.externalMiB[1]} MiB, slope ${s.external.toFixed(2)} B/iteration (bound ${extBound}); JS heap slope ${s.heap.toFixed(2)} B/iteration — ${ok ? 'ok' : 'LEAK'}`);
   return ok;
 }
 
