@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "kernels/denormals.h"
 #include "kernels/dispatch.h"
 #include "kernels/threads.h"
 
@@ -172,6 +173,7 @@ void read_arrays(const ArgReader& r, const Napi::Object& o, Cell cell, const Siz
 }  // namespace
 
 void Job::run() const {
+  const ScopedFlushDenormals ftz;  // FTZ/DAZ for this call on this thread, restored after (denormals.h)
   ThreadPool& pool = ThreadPool::global();
   std::lock_guard<std::mutex> lock(pool.call_mutex());
   const Context ctx{active_ops(), &pool, threads};

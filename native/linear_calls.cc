@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "args.h"
+#include "kernels/denormals.h"
 #include "kernels/dispatch.h"
 #include "kernels/linear.h"
 #include "kernels/threads.h"
@@ -80,6 +81,7 @@ Args parse(const Napi::CallbackInfo& info, const char* where, const Field<Args> 
 void run_linear_forward(const Napi::CallbackInfo& info, int default_threads) {
   int threads = default_threads;
   const LinearForwardArgs a = parse(info, "linearForward", kForward, &threads, default_threads);
+  const ScopedFlushDenormals ftz;  // denormals.h
   ThreadPool& pool = ThreadPool::global();
   std::lock_guard<std::mutex> lock(pool.call_mutex());
   linear_forward(Context{active_ops(), &pool, threads}, a);
@@ -88,6 +90,7 @@ void run_linear_forward(const Napi::CallbackInfo& info, int default_threads) {
 void run_linear_backward(const Napi::CallbackInfo& info, int default_threads) {
   int threads = default_threads;
   const LinearBackwardArgs a = parse(info, "linearBackward", kBackward, &threads, default_threads);
+  const ScopedFlushDenormals ftz;  // denormals.h
   ThreadPool& pool = ThreadPool::global();
   std::lock_guard<std::mutex> lock(pool.call_mutex());
   linear_backward(Context{active_ops(), &pool, threads}, a);

@@ -2,6 +2,7 @@
 export { tensor, zeros, clone, numel, toArray, type Tensor, type FloatArray, type DType } from './tensor.js';
 export type { Parameter, StateDict } from './parameter.js';
 export { Rng } from './random.js';
+export { setLimits, getLimits, DEFAULT_LIMITS, MAX_SIZE, type Limits } from './limits.js';
 
 export { Tokenizer, type TokenizerOptions } from './text/tokenizer.js';
 export { Vocab, UNK, PAD, type VocabBuildOptions, type VocabJSON } from './text/vocab.js';

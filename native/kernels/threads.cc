@@ -5,6 +5,8 @@
 // tiny jobs after a pause runs at the caller's pace instead of paying a wake-up each.
 #include "threads.h"
 
+#include "denormals.h"
+
 #include <chrono>
 
 namespace fastrnn {
@@ -83,6 +85,7 @@ bool ThreadPool::try_join(std::uint64_t generation) {
 }
 
 void ThreadPool::worker_main(std::uint64_t seen) {
+  flush_denormals();  // this thread runs only our kernels (denormals.h)
   for (;;) {
     auto changed = [&] { return generation_of(job_.load(std::memory_order_acquire)) != seen; };
     if (!spin_until(changed)) {

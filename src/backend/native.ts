@@ -23,6 +23,7 @@ import type { Backend, CellKind, LinearBackwardArgs, LinearForwardArgs, Recurren
 import { checkInt, describe } from '../errors.js';
 import { checkCell, checkNativeBackward, checkNativeForward, checkNativeLinearBackward, checkNativeLinearForward } from './native-checks.js';
 import { loadNativeAddon, type NativeAddon } from './native-loader.js';
+import { referenceBackend } from './reference/index.js';
 
 export { checkNativeBackward, checkNativeForward, checkNativeLinearBackward, checkNativeLinearForward } from './native-checks.js';
 export {
@@ -74,12 +75,14 @@ class NativeEngine implements NativeBackend {
 
   linearForward(args: LinearForwardArgs): void {
     checkNativeLinearForward('native linearForward', args);
-    this.addon.linearForward(args, this.threads);
+    if (args.M * args.N * args.K <= SMALL_LINEAR) referenceBackend.linearForward(args);
+    else this.addon.linearForward(args, this.threads);
   }
 
   linearBackward(args: LinearBackwardArgs): void {
     checkNativeLinearBackward('native linearBackward', args);
-    this.addon.linearBackward(args, this.threads);
+    if (args.M * args.N * args.K <= SMALL_LINEAR) referenceBackend.linearBackward(args);
+    else this.addon.linearBackward(args, this.threads);
   }
 
   async recurrentForwardAsync(cell: CellKind, args: RecurrentForwardArgs): Promise<void> {
@@ -99,6 +102,14 @@ class NativeEngine implements NativeBackend {
  * The native engine, or NativeBackendUnavailableError (listing what was tried) when the addon is missing.
  * The addon is loaded once per process; each call returns an engine with its own thread count.
  */
+/**
+ * Linear calls of at most this many multiply-adds (M·N·K) run in TypeScript, on the JS thread: a model's
+ * head (B × classes × hidden) is this small, and the engine runs one kernel call at a time, so a synchronous
+ * head would otherwise wait for any async kernel in flight — a whole training step of another model — with
+ * the event loop blocked. Chosen by size alone, so results stay deterministic.
+ */
+export const SMALL_LINEAR = 2 ** 16;
+
 export function loadNativeBackend(options: NativeBackendOptions = {}): NativeBackend {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`loadNativeBackend(options): expected an object, received ${describe(options)}`);

@@ -5,11 +5,14 @@
  *   vocab.json         the model's vocabulary, when it owns one
  * The directory is written whole or not at all: everything goes into a temporary sibling directory (each file
  * fsynced), which then replaces the target by rename — a crash or a full disk never leaves a half-written
- * model where a good one used to be. Loading checks the format, the kind and every tensor before the model
+ * model where a good one used to be. Replacing an existing directory takes two renames (old → <tmp>.old, then
+ * <tmp> → target); a process killed between them leaves no target but a complete previous directory at
+ * <tmp>.old, which loading reads and the next save puts back (recoverModelDir), so the previous model is never
+ * lost. Loading checks the format, the kind and every tensor before the model
  * is used, and builds the model on the engine the caller chooses (weights are engine-independent).
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
@@ -66,11 +69,44 @@ function writeFileSynced(path: string, data: string | Uint8Array): void {
   }
 }
 
+/** The previous directories a killed save left beside `target` (`.<name>.tmp-XXXXXX.old`), newest first. */
+async function leftovers(target: string): Promise<string[]> {
+  const prefix = `.${basename(target)}.tmp-`;
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  const found: { path: string; time: number }[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.old')) continue;
+    const path = join(dirname(target), name);
+    const info = await stat(join(path, 'config.json')).catch(() => null);
+    if (info) found.push({ path, time: info.mtimeMs });
+  }
+  return found.sort((a, b) => b.time - a.time).map((f) => f.path);
+}
+
+/**
+ * The directory to read for `dir`: `dir` itself, or — when a save was killed between its two renames and
+ * `dir` is gone — the complete previous directory it left at `.<name>.tmp-XXXXXX.old`.
+ */
+export async function resolveModelDir(dir: string): Promise<string> {
+  const target = resolve(dir);
+  if (await stat(target).then(() => true, () => false)) return target;
+  return (await leftovers(target))[0] ?? target;
+}
+
+/** Puts back the previous directory a killed save left aside (see resolveModelDir), before a new save. */
+export async function recoverModelDir(dir: string): Promise<void> {
+  const target = resolve(dir);
+  if (await stat(target).then(() => true, () => false)) return;
+  const [previous] = await leftovers(target);
+  if (previous) await rename(previous, target);
+}
+
 /** Writes `model` (and its vocabulary, if given) to `dir`, replacing what was there only once all is written. */
 export async function saveModel(model: TrainableModel, dir: string, { vocab }: { vocab?: SavableVocab | null } = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`saveModel(dir): expected a directory path, received ${describe(dir)}`);
   const target = resolve(dir);
   const parent = dirname(target);
+  await recoverModelDir(target).catch(() => undefined);
   const tmp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`)).catch((err: Error) => {
     throw new ModelDirectoryError(`saveModel: cannot write into ${parent}: ${err.message}`);
   });
@@ -84,7 +120,8 @@ export async function saveModel(model: TrainableModel, dir: string, { vocab }: {
     const old = await stat(target).then(() => `${tmp}.old`, () => null);
     if (old) await rename(target, old);
     await rename(tmp, target);
-    if (old) await rm(old, { recursive: true, force: true });
+    // The one this save set aside, and any an earlier killed save left.
+    for (const stale of [...(old ? [old] : []), ...(await leftovers(target))]) await rm(stale, { recursive: true, force: true });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err instanceof ModelDirectoryError ? err : new ModelDirectoryError(`saveModel: could not write ${target}: ${(err as Error).message}`);
@@ -94,7 +131,7 @@ export async function saveModel(model: TrainableModel, dir: string, { vocab }: {
 /** Reads and checks config.json of a model directory (no weights yet). */
 export async function readModelConfig(dir: string): Promise<ModelDirectoryConfig> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel(dir): expected a directory path, received ${describe(dir)}`);
-  const path = join(resolve(dir), 'config.json');
+  const path = join(await resolveModelDir(dir), 'config.json');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -130,11 +167,12 @@ export async function loadModelInto<M extends TrainableModel>(
   { expectKind }: { expectKind?: string } = {},
 ): Promise<{ model: M; vocab: unknown | null }> {
   const c = await readModelConfig(dir);
+  const root = await resolveModelDir(dir);
   if (expectKind !== undefined && c.kind !== expectKind) {
     throw new ModelDirectoryError(`loadModel: expected a ${expectKind} model directory, received a ${c.kind} one (${resolve(dir)})`);
   }
   const model = build(c.config);
-  const weightsPath = join(resolve(dir), 'model.safetensors');
+  const weightsPath = join(root, 'model.safetensors');
   let weights;
   try {
     weights = loadSafetensorsSync(weightsPath, { dtype: c.config.dtype === 'float64' ? 'float64' : 'float32' });
@@ -146,7 +184,15 @@ export async function loadModelInto<M extends TrainableModel>(
   } catch (err) {
     throw new ModelDirectoryError(`loadModel: the weights in ${weightsPath} do not fit the ${c.kind} config: ${(err as Error).message}`);
   }
-  const vocabPath = join(resolve(dir), 'vocab.json');
-  const vocab = await readFile(vocabPath, 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+  const vocabPath = join(root, 'vocab.json');
+  const text = await readFile(vocabPath, 'utf8').catch(() => null);
+  let vocab: unknown = null;
+  if (text !== null) {
+    try {
+      vocab = JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new ModelDirectoryError(`loadModel: ${vocabPath} is not valid JSON (${(err as Error).message})`);
+    }
+  }
   return { model, vocab };
 }

@@ -23,6 +23,7 @@
 import type { Backend } from '../backend/backend.js';
 import type { BackendChoice } from '../backend/select.js';
 import { checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
+import { checkActivationCount, checkParameterCount, checkSize } from '../limits.js';
 import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, dtypeOf, shapeToString, zeros } from '../tensor.js';
 import { Linear } from './linear.js';
@@ -93,8 +94,8 @@ export class LuongAttention extends Module {
   constructor(options: AttentionOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new TypeError(`LuongAttention(options): expected an object, received ${describe(options)}`);
-    this.querySize = checkInt('querySize', options.querySize, 1);
-    this.keySize = checkInt('keySize', options.keySize ?? this.querySize, 1);
+    this.querySize = checkSize('querySize', options.querySize);
+    this.keySize = checkSize('keySize', options.keySize ?? this.querySize);
     this.score = checkOneOf('score', options.score ?? 'general', ['dot', 'general'] as const);
     this.dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     if (this.score === 'dot' && this.keySize !== this.querySize) {
@@ -102,6 +103,7 @@ export class LuongAttention extends Module {
         `keySize: score 'dot' needs keys as wide as the query (querySize ${this.querySize}), received keySize ${this.keySize}; use score 'general' (a learned W [K, Q])`,
       );
     }
+    if (this.score === 'general') checkParameterCount('LuongAttention', this.querySize * this.keySize, { querySize: this.querySize, keySize: this.keySize });
     this.linear_in = this.score === 'general'
       ? new Linear({ inFeatures: this.querySize, outFeatures: this.keySize, bias: false, seed: options.seed, dtype: this.dtype, backend: options.backend, threads: options.threads })
       : null;
@@ -229,6 +231,7 @@ export class LuongAttention extends Module {
     if (B === 0 || S === 0) throw new RangeError(`LuongAttention.forward(memory): expected at least one sequence and one position, received shape ${shapeToString(mShape)}`);
     this.checkDtype('LuongAttention.forward(memory)', memory);
     const Tq = qShape.length === 3 ? qShape[1] : 1;
+    checkActivationCount('LuongAttention.forward(query)', B * Tq * (S + K), `${B} × ${Tq} queries over ${S} positions of keySize ${K}`);
     const lengths = new Int32Array(B).fill(S);
     const given = memory.lengths;
     if (given !== undefined && given !== null) {

@@ -26,6 +26,7 @@ import type { Parameter } from '../parameter.js';
 import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, dtypeOf, shapeToString, zeros } from '../tensor.js';
 import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
+import { checkActivationCount, checkParameterCount, checkSize, recurrentParameterCount } from '../limits.js';
 import { Rng } from '../random.js';
 import { Module } from './module.js';
 import { LayerBusyError } from './recurrent.js';
@@ -108,9 +109,12 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
       }
     }
     this.cell = cell;
-    this.inputSize = checkInt('inputSize', options.inputSize, 1);
-    this.hiddenSize = checkInt('hiddenSize', options.hiddenSize, 1);
+    this.inputSize = checkSize('inputSize', options.inputSize);
+    this.hiddenSize = checkSize('hiddenSize', options.hiddenSize);
     this.bias = checkBoolean('bias', options.bias ?? true);
+    checkParameterCount(name, recurrentParameterCount({
+      gates: gateCount(cell), inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: 1, directions: 1, projSize: 0, bias: this.bias,
+    }), { inputSize: this.inputSize, hiddenSize: this.hiddenSize });
     this.dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     const rng = new Rng(options.seed);
     this.backend = chooseEngine(this.dtype, options.backend, options.threads);
@@ -236,6 +240,7 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
       if (shape[0] === 0) throw new RangeError(`${name}.forward(x): expected a batch of at least 1, received shape ${shapeToString(shape)}`);
       this.checkDtype(`${name}.forward(x)`, x);
     }
+    if (B * H > 2 ** 22) checkActivationCount(`${this.constructor.name}.forward(x)`, B * H * (gateCount(this.cell) + 3), `a batch of ${B} with hiddenSize ${H}`);
     const h0 = h === null ? null : this.checkState(`${this.constructor.name}.forward(h)`, h, B, 'x');
     if (c !== null && !isLstm) throw new TypeError(`${this.constructor.name}.forward(c): only LSTMCell has a cell state; expected null or undefined, received ${describe(c)}`);
     const c0 = c === null ? null : this.checkState(`${this.constructor.name}.forward(c)`, c, B, 'x');

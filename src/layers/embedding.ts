@@ -7,6 +7,7 @@ import { Module } from './module.js';
 import type { DType, Tensor } from '../tensor.js';
 import { dtypeOf, zeros } from '../tensor.js';
 import { checkInt, checkOneOf, describe } from '../errors.js';
+import { checkActivationCount, checkParameterCount, checkSize } from '../limits.js';
 import { Rng } from '../random.js';
 
 export interface EmbeddingOptions {
@@ -33,8 +34,9 @@ export class Embedding extends Module {
   constructor(options: EmbeddingOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new TypeError(`Embedding(options): expected an object, received ${describe(options)}`);
-    this.numEmbeddings = checkInt('numEmbeddings', options.numEmbeddings, 1);
-    this.embeddingDim = checkInt('embeddingDim', options.embeddingDim, 1);
+    this.numEmbeddings = checkSize('numEmbeddings', options.numEmbeddings);
+    this.embeddingDim = checkSize('embeddingDim', options.embeddingDim);
+    checkParameterCount('Embedding', this.numEmbeddings * this.embeddingDim, { numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim });
     const dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     this.paddingIdx = options.paddingIdx === undefined ? null : checkInt('paddingIdx', options.paddingIdx, 0, this.numEmbeddings - 1);
     const shape = [this.numEmbeddings, this.embeddingDim];
@@ -53,6 +55,7 @@ export class Embedding extends Module {
   forward(ids: IdTensor): Tensor {
     const checked = this.checkIds(ids);
     const D = this.embeddingDim;
+    checkActivationCount('Embedding.forward(ids)', checked.length * D, `${checked.length} ids of embeddingDim ${D}`);
     const out = zeros([...ids.shape, D], dtypeOf(this.weight.value.data));
     const w = this.weight.value.data;
     for (let n = 0; n < checked.length; n++) out.data.set(w.subarray(checked[n] * D, checked[n] * D + D), n * D);
@@ -81,6 +84,12 @@ export class Embedding extends Module {
   private checkIds(ids: IdTensor): Int32Array {
     if (typeof ids !== 'object' || ids === null || !('data' in ids) || !Array.isArray(ids.shape)) {
       throw new TypeError(`Embedding.forward(ids): expected { data: Int32Array | number[], shape: number[] }, received ${describe(ids)}`);
+    }
+    if (!Array.isArray(ids.data) && !(ArrayBuffer.isView(ids.data) && !(ids.data instanceof DataView))) {
+      throw new TypeError(`Embedding.forward(ids.data): expected an Int32Array or an array of ids, received ${describe(ids.data)}`);
+    }
+    if (!ids.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new TypeError(`Embedding.forward(ids.shape): expected an array of non-negative integers, received [${ids.shape.map(describe).join(', ')}]`);
     }
     const n = ids.shape.reduce((a, b) => a * b, 1);
     if (ids.data.length !== n) throw new RangeError(`Embedding.forward(ids): shape [${ids.shape.join(', ')}] needs ${n} ids, received ${ids.data.length}`);

@@ -9,6 +9,7 @@ import { Module } from './module.js';
 import type { DType, Tensor } from '../tensor.js';
 import { dtypeOf, shapeToString, zeros } from '../tensor.js';
 import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
+import { checkActivationCount, checkParameterCount, checkSize } from '../limits.js';
 import { Rng } from '../random.js';
 import type { Backend } from '../backend/backend.js';
 import { chooseEngine, type BackendChoice } from '../backend/select.js';
@@ -34,10 +35,11 @@ export class Linear extends Module {
   constructor(options: LinearOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new TypeError(`Linear(options): expected an object, received ${describe(options)}`);
-    this.inFeatures = checkInt('inFeatures', options.inFeatures, 1);
-    this.outFeatures = checkInt('outFeatures', options.outFeatures, 1);
+    this.inFeatures = checkSize('inFeatures', options.inFeatures);
+    this.outFeatures = checkSize('outFeatures', options.outFeatures);
     const dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     const hasBias = checkBoolean('bias', options.bias ?? true);
+    checkParameterCount('Linear', this.outFeatures * (this.inFeatures + (hasBias ? 1 : 0)), { inFeatures: this.inFeatures, outFeatures: this.outFeatures });
     const rng = new Rng(options.seed);
     const bound = 1 / Math.sqrt(this.inFeatures);
     const wShape = [this.outFeatures, this.inFeatures];
@@ -57,6 +59,7 @@ export class Linear extends Module {
     checkTensor('Linear.forward(x)', x);
     this.checkInput(x);
     const M = x.data.length / this.inFeatures;
+    checkActivationCount('Linear.forward(x)', M * this.outFeatures, `${M} rows of outFeatures ${this.outFeatures}`);
     const out = zeros([...x.shape.slice(0, -1), this.outFeatures], dtypeOf(this.weight.value.data));
     if (M > 0) {
       this.backend.linearForward({

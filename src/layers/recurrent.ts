@@ -29,12 +29,13 @@
  * `forwardAsync` awaits the engine's async variant of each call, under a busy flag (LayerBusyError).
  */
 import type { Backend, CellKind } from '../backend/backend.js';
-import { gateCount } from '../backend/backend.js';
+import { cacheSize, gateCount } from '../backend/backend.js';
 import { chooseEngine, type BackendChoice } from '../backend/select.js';
 import type { Parameter } from '../parameter.js';
 import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, zeros } from '../tensor.js';
 import { checkBoolean, checkInt, checkNumber, checkOneOf, describe } from '../errors.js';
+import { checkActivationCount, checkParameterCount, checkSize, recurrentParameterCount } from '../limits.js';
 import { Rng } from '../random.js';
 import { Module } from './module.js';
 import { checkForwardInputs, checkUpstream, hSize, type SequenceTensor } from './recurrent-input.js';
@@ -119,9 +120,9 @@ export abstract class RecurrentLayer extends Module {
     const name = this.constructor.name;
     if (typeof options !== 'object' || options === null) throw new TypeError(`${name}(options): expected an object, received ${describe(options)}`);
     this.cell = cell;
-    this.inputSize = checkInt('inputSize', options.inputSize, 1);
-    this.hiddenSize = checkInt('hiddenSize', options.hiddenSize, 1);
-    this.numLayers = checkInt('numLayers', options.numLayers ?? 1, 1);
+    this.inputSize = checkSize('inputSize', options.inputSize);
+    this.hiddenSize = checkSize('hiddenSize', options.hiddenSize);
+    this.numLayers = checkSize('numLayers', options.numLayers ?? 1);
     this.bias = checkBoolean('bias', options.bias ?? true);
     this.batchFirst = checkBoolean('batchFirst', options.batchFirst ?? true);
     this.dropout = checkNumber('dropout', options.dropout ?? 0, { min: 0, max: 1 });
@@ -129,6 +130,10 @@ export abstract class RecurrentLayer extends Module {
     this.bidirectional = checkBoolean('bidirectional', options.bidirectional ?? false);
     this.projSize = checkProjSize(name, cell, options.projSize, this.hiddenSize);
     this.dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
+    const sizes = { inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, ...(this.projSize ? { projSize: this.projSize } : {}) };
+    checkParameterCount(name, recurrentParameterCount({
+      gates: gateCount(cell), ...sizes, projSize: this.projSize, directions: this.numDirections, bias: this.bias,
+    }), sizes);
     this.rng = new Rng(options.seed);
     this.backend = chooseEngine(this.dtype, options.backend, options.threads);
     this.workspace = new Workspace(this.dtype);
@@ -233,6 +238,10 @@ export abstract class RecurrentLayer extends Module {
     const name = this.constructor.name;
     const returnOutput = callOption(`${name}.forward(options)`, options, 'returnOutput');
     const input = checkForwardInputs(name, this, x, h0, c0);
+    const { T, B } = input;
+    const LD = this.numLayers * this.numDirections;
+    checkActivationCount(`${name}.forward(x)`, LD * cacheSize(this.cell, T, B, this.hiddenSize, this.stateSize) + (this.numLayers + 1) * T * B * this.numDirections * this.stateSize,
+      `a batch of ${B} × ${T} steps through ${this.numLayers} layer(s) of hiddenSize ${this.hiddenSize}`);
     this.saved = null; // the workspace is about to be overwritten
     const { result, saved } = yield* forwardCalls(this.stack(), input, returnOutput);
     this.saved = saved;

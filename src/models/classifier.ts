@@ -24,11 +24,12 @@ import type { MetricSums, TrainableModel } from '../train/trainable.js';
 import { rngStateOf, setRngStateOf } from '../train/checkpoint.js';
 import type { DType, Tensor } from '../tensor.js';
 import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
+import { checkSize } from '../limits.js';
 import { poolBackward, poolForward, type PoolState, type Pooling } from './pooling.js';
 import { checkClassifierExample, collateClassifier, type CheckedClassifierExample, type ClassifierBatch } from './classifier-data.js';
 import { multiLabelMetrics, multiLabelSums, singleLabelMetrics, singleLabelSums } from './classifier-metrics.js';
 import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
-import { buildTokenEncoder, checkEncoderChoice } from './token-encoder.js';
+import { buildTokenEncoder, checkEncoderChoice, checkEncoderSizes } from './token-encoder.js';
 
 export type { ClassifierExample, MultiLabelExample, CheckedClassifierExample, ClassifierBatch } from './classifier-data.js';
 
@@ -95,8 +96,9 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
     const choice = checkEncoderChoice(options);
     const { seed, cell, nonlinearity } = choice;
     this.multiLabel = checkBoolean('multiLabel', options.multiLabel ?? false);
-    this.numClasses = checkInt('numClasses', options.numClasses, this.multiLabel ? 1 : 2);
+    this.numClasses = checkSize('numClasses', options.numClasses, this.multiLabel ? 1 : 2);
     this.pooling = checkOneOf('pooling', options.pooling ?? 'last', ['last', 'mean', 'max'] as const);
+    checkEncoderSizes('SequenceClassifier', options, choice, ['numClasses', this.numClasses]);
     const dtype = options.dtype;
     const { backend, threads } = options;
     ({ embedding: this.embedding, rnn: this.rnn } = buildTokenEncoder(options, choice));
@@ -228,6 +230,24 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
     } finally {
       this.train(wasTraining);
     }
+  }
+
+  /**
+   * predictProba with the recurrent kernels on the engine's worker thread (native engine): a service awaits
+   * it and keeps answering meanwhile. A second call while one is running throws LayerBusyError (batch the
+   * requests, as examples/http-service.ts does).
+   */
+  async predictProbaAsync(ids: IdTensor, lengths?: ArrayLike<number>): Promise<Tensor> {
+    return this.exclusive(async () => {
+      const wasTraining = this.training;
+      this.eval();
+      try {
+        const logits = await this.forwardAsync(ids, lengths);
+        return this.multiLabel ? sigmoid(logits) : softmax(logits);
+      } finally {
+        this.train(wasTraining);
+      }
+    });
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────────

@@ -13,7 +13,9 @@
 import type { Backend } from '../backend/backend.js';
 import type { BackendChoice } from '../backend/select.js';
 import type { DType } from '../tensor.js';
+import { gateCount } from '../backend/backend.js';
 import { checkBoolean, checkInt, checkNumber, checkOneOf, describe } from '../errors.js';
+import { checkParameterCount, checkSize, recurrentParameterCount } from '../limits.js';
 
 export type LanguageModelCondition = { kind: 'class'; numClasses: number } | { kind: 'vector'; size: number };
 
@@ -73,7 +75,7 @@ export function checkLanguageModelOptions(options: unknown): CheckedLanguageMode
     }
   }
   const o = options as LanguageModelOptions;
-  const vocabSize = checkInt('vocabSize', o.vocabSize, 1);
+  const vocabSize = checkSize('vocabSize', o.vocabSize);
   const cell = checkOneOf('cell', o.cell ?? 'rnn', ['rnn', 'lstm', 'gru'] as const);
   const nonlinearity = checkOneOf('nonlinearity', o.nonlinearity ?? 'tanh', ['tanh', 'relu'] as const);
   if (cell !== 'rnn' && o.nonlinearity !== undefined) {
@@ -91,13 +93,21 @@ export function checkLanguageModelOptions(options: unknown): CheckedLanguageMode
   checkInt('seed', seed, 0, 2 ** 52);
   const dropout = checkNumber('dropout', o.dropout ?? 0, { min: 0, max: 1 });
   if (dropout === 1) throw new RangeError('dropout: expected a probability in [0, 1), received 1');
+  const embeddingDim = checkSize('embeddingDim', o.embeddingDim);
+  const hiddenSize = checkSize('hiddenSize', o.hiddenSize);
+  const numLayers = checkSize('numLayers', o.numLayers ?? 1);
+  // Embedding, recurrent stack, head; a condition maps to every layer's initial h and c.
+  const conditionSize = condition ? (condition.kind === 'class' ? condition.numClasses : condition.size) : 0;
+  const total = vocabSize * embeddingDim + vocabSize * (hiddenSize + 1) + 2 * numLayers * hiddenSize * (conditionSize + 1) +
+    recurrentParameterCount({ gates: gateCount(cell === 'rnn' ? 'rnn_tanh' : cell), inputSize: embeddingDim, hiddenSize, numLayers, directions: 1, projSize: 0, bias: true });
+  checkParameterCount('LanguageModel', total, { vocabSize, embeddingDim, hiddenSize, numLayers, ...(condition ? { [condition.kind === 'class' ? 'condition.numClasses' : 'condition.size']: conditionSize } : {}) });
   return {
     vocabSize,
-    embeddingDim: checkInt('embeddingDim', o.embeddingDim, 1),
-    hiddenSize: checkInt('hiddenSize', o.hiddenSize, 1),
+    embeddingDim,
+    hiddenSize,
     cell,
     nonlinearity,
-    numLayers: checkInt('numLayers', o.numLayers ?? 1, 1),
+    numLayers,
     dropout,
     paddingIdx: o.paddingIdx === undefined ? null : checkInt('paddingIdx', o.paddingIdx, 0, vocabSize - 1),
     condition,
@@ -119,8 +129,8 @@ function checkCondition(value: unknown): LanguageModelCondition | null {
   for (const key of Object.keys(c)) {
     if (!allowed.includes(key)) throw new TypeError(`condition: expected only { ${allowed.join(', ')} } for kind '${kind}', received key ${JSON.stringify(key)}`);
   }
-  if (kind === 'class') return { kind, numClasses: checkInt('condition.numClasses', c.numClasses, 1) };
-  return { kind, size: checkInt('condition.size', c.size, 1) };
+  if (kind === 'class') return { kind, numClasses: checkSize('condition.numClasses', c.numClasses) };
+  return { kind, size: checkSize('condition.size', c.size) };
 }
 
 /** JSON-serialisable options that rebuild the model (the engine choice and threads are the caller's, per machine). */

@@ -4,7 +4,9 @@
  */
 import type { Backend } from '../backend/backend.js';
 import type { BackendChoice } from '../backend/select.js';
+import { gateCount } from '../backend/backend.js';
 import { checkBoolean, checkInt, checkOneOf, describe } from '../errors.js';
+import { checkParameterCount, checkSize, recurrentParameterCount } from '../limits.js';
 import type { DType } from '../tensor.js';
 import type { Seq2SeqAttention } from './seq2seq-attention.js';
 import type { Bridge, Seq2SeqCell } from './seq2seq-decoder.js';
@@ -75,19 +77,34 @@ const KEYS = [
   'attention', 'bosId', 'eosId', 'paddingIdx', 'backend', 'threads', 'seed', 'dtype',
 ];
 
+/**
+ * An upper estimate of the whole model's parameters (embeddings, encoder, decoder cells reading embedding ⊕
+ * context, attention, bridge, head), checked against maxParameters before anything is allocated.
+ */
+function checkSeq2SeqParameters(sizes: Record<'sourceVocabSize' | 'targetVocabSize' | 'embeddingDim' | 'hiddenSize' | 'numLayers', number>, cell: 'rnn' | 'lstm' | 'gru', bidirectional: boolean): void {
+  const { sourceVocabSize: Vs, targetVocabSize: Vt, embeddingDim: E, hiddenSize: H, numLayers: L } = sizes;
+  const gates = gateCount(cell === 'rnn' ? 'rnn_tanh' : cell);
+  const D = bidirectional ? 2 : 1;
+  const encoder = recurrentParameterCount({ gates, inputSize: E, hiddenSize: H, numLayers: L, directions: D, projSize: 0, bias: true });
+  const decoder = recurrentParameterCount({ gates, inputSize: E + D * H, hiddenSize: H, numLayers: L, directions: 1, projSize: 0, bias: true });
+  const total = (Vs + Vt) * E + encoder + decoder + D * H * H + 2 * L * (D * H + 1) * H + Vt * (2 * H + 1);
+  checkParameterCount('Seq2Seq', total, sizes);
+}
+
 export function checkSeq2SeqOptions(options: unknown): ResolvedSeq2SeqOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Seq2Seq(options): expected an object, received ${describe(options)}`);
   const o = options as Record<string, unknown>;
   for (const [key, value] of Object.entries(o)) {
     if (value !== undefined && !KEYS.includes(key)) throw new TypeError(`Seq2Seq(options): expected only ${KEYS.join(', ')}, received unknown option ${JSON.stringify(key)}`);
   }
-  const sourceVocabSize = checkInt('sourceVocabSize', o.sourceVocabSize, 1);
-  const targetVocabSize = checkInt('targetVocabSize', o.targetVocabSize, 2);
-  const embeddingDim = checkInt('embeddingDim', o.embeddingDim, 1);
-  const hiddenSize = checkInt('hiddenSize', o.hiddenSize, 1);
+  const sourceVocabSize = checkSize('sourceVocabSize', o.sourceVocabSize);
+  const targetVocabSize = checkSize('targetVocabSize', o.targetVocabSize, 2);
+  const embeddingDim = checkSize('embeddingDim', o.embeddingDim);
+  const hiddenSize = checkSize('hiddenSize', o.hiddenSize);
   const cell = checkOneOf('cell', o.cell ?? 'lstm', ['rnn', 'lstm', 'gru'] as const);
-  const numLayers = checkInt('numLayers', o.numLayers ?? 1, 1);
+  const numLayers = checkSize('numLayers', o.numLayers ?? 1);
   const bidirectional = checkBoolean('bidirectional', o.bidirectional ?? false);
+  checkSeq2SeqParameters({ sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers }, cell, bidirectional);
   const bridge = checkOneOf('bridge', o.bridge ?? 'linear', ['sum', 'linear'] as const);
   if (o.bridge !== undefined && !bidirectional) {
     throw new RangeError(`bridge: only a bidirectional encoder needs a bridge (its final states pass to the decoder as they are otherwise); expected undefined with bidirectional false, received ${describe(o.bridge)}`);

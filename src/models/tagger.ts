@@ -22,9 +22,10 @@ import { padSequences } from '../data/batching.js';
 import type { DType, Tensor } from '../tensor.js';
 import { shapeToString } from '../tensor.js';
 import { checkInt, describe } from '../errors.js';
+import { checkSize } from '../limits.js';
 import { argmaxRows, tagCounts, taggerMetrics } from './tagger-metrics.js';
 import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
-import { buildTokenEncoder, checkEncoderChoice } from './token-encoder.js';
+import { buildTokenEncoder, checkEncoderChoice, checkEncoderSizes } from './token-encoder.js';
 
 export interface TaggerOptions {
   vocabSize: number;
@@ -93,7 +94,8 @@ export class SequenceTagger extends Module implements TrainableModel<TaggerExamp
     if (typeof options !== 'object' || options === null) throw new TypeError(`SequenceTagger(options): expected an object, received ${describe(options)}`);
     const choice = checkEncoderChoice(options);
     const { seed, cell, nonlinearity } = choice;
-    this.numTags = checkInt('numTags', options.numTags, 2);
+    this.numTags = checkSize('numTags', options.numTags, 2);
+    checkEncoderSizes('SequenceTagger', options, choice, ['numTags', this.numTags]);
     const { dtype, backend, threads } = options;
     ({ embedding: this.embedding, rnn: this.rnn } = buildTokenEncoder(options, choice));
     // The head runs on B·T rows (every step), so it takes the model's engine too.

@@ -5,7 +5,9 @@
  */
 import type { Backend } from '../backend/backend.js';
 import type { BackendChoice } from '../backend/select.js';
+import { gateCount } from '../backend/backend.js';
 import { checkInt, checkOneOf, describe } from '../errors.js';
+import { checkParameterCount, checkSize, recurrentParameterCount } from '../limits.js';
 import { Embedding } from '../layers/embedding.js';
 import { createRecurrentLayer } from '../layers/factory.js';
 import type { RecurrentLayer } from '../layers/recurrent.js';
@@ -43,6 +45,23 @@ export function checkEncoderChoice(options: TokenEncoderOptions): EncoderChoice 
     throw new RangeError(`nonlinearity: only cell 'rnn' takes one, received ${describe(options.nonlinearity)} with cell ${describe(cell)}`);
   }
   return { seed, cell, nonlinearity };
+}
+
+/**
+ * Checks every size of the whole model (embedding, recurrent stack and a head of `headOutputs` classes)
+ * and its parameter count against the limits before any part is allocated.
+ */
+export function checkEncoderSizes(owner: string, options: TokenEncoderOptions, choice: EncoderChoice, head: [string, number]): void {
+  const vocabSize = checkSize('vocabSize', options.vocabSize);
+  const embeddingDim = checkSize('embeddingDim', options.embeddingDim);
+  const hiddenSize = checkSize('hiddenSize', options.hiddenSize);
+  const numLayers = checkSize('numLayers', options.numLayers ?? 1);
+  const directions = options.bidirectional === true ? 2 : 1;
+  const rnn = recurrentParameterCount({
+    gates: gateCount(choice.cell === 'rnn' ? 'rnn_tanh' : choice.cell), inputSize: embeddingDim, hiddenSize, numLayers, directions, projSize: 0, bias: true,
+  });
+  const total = vocabSize * embeddingDim + rnn + head[1] * (directions * hiddenSize + 1);
+  checkParameterCount(owner, total, { vocabSize, embeddingDim, hiddenSize, numLayers, [head[0]]: head[1] });
 }
 
 export function buildTokenEncoder(options: TokenEncoderOptions, choice: EncoderChoice): { embedding: Embedding; rnn: RecurrentLayer } {

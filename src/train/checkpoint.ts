@@ -105,17 +105,46 @@ export async function readCheckpoint(dir: string, dtype: DType): Promise<Checkpo
   } catch (e) {
     throw new RangeError(`options.resume: expected a checkpoint directory holding ${INDEX}, received ${describe(dir)} (${(e as Error).message})`);
   }
-  const index = JSON.parse(text, decodeNumber) as Record<string, unknown>;
-  if (index.format !== CHECKPOINT_FORMAT || index.version !== CHECKPOINT_VERSION) {
-    throw new RangeError(`${path}: expected format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION}, received ${describe(index.format)} version ${describe(index.version)}`);
-  }
-  const { files, optimizer, generation: _g, format: _f, version: _v, ...state } = index as {
-    files: Record<string, string>; optimizer: { lr: number; steps: Record<string, number> }; generation: number; format: string; version: number;
-  };
+  const { files, optimizer, state } = checkIndex(path, text);
   const model = await loadSafetensors(join(dir, files.model), { dtype });
   const buffers = await loadSafetensors(join(dir, files.optimizer), { dtype });
-  const best = files.best ? await loadSafetensors(join(dir, files.best), { dtype }) : null;
+  const best = files.best !== undefined ? await loadSafetensors(join(dir, files.best), { dtype }) : null;
   return { model, optimizer: unflattenOptimizer(optimizer.lr, optimizer.steps, buffers), best, state };
+}
+
+/**
+ * checkpoint.json parsed and checked whole: its format, the file names (plain names of this checkpoint's
+ * own files, so a hostile index cannot point outside the directory) and the optimizer's lr and steps.
+ */
+function checkIndex(path: string, text: string): { files: Record<'model' | 'optimizer', string> & { best?: string }; optimizer: { lr: number; steps: Record<string, number> }; state: Record<string, unknown> } {
+  let index: unknown;
+  try {
+    index = JSON.parse(text, decodeNumber);
+  } catch (e) {
+    throw new RangeError(`${path}: expected the JSON index of a checkpoint, but it does not parse (${(e as Error).message})`);
+  }
+  if (typeof index !== 'object' || index === null || Array.isArray(index)) throw new RangeError(`${path}: expected a JSON object, received ${describe(index)}`);
+  const { files, optimizer, generation: _g, format, version, ...state } = index as Record<string, unknown>;
+  if (format !== CHECKPOINT_FORMAT || version !== CHECKPOINT_VERSION) {
+    throw new RangeError(`${path}: expected format ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION}, received ${describe(format)} version ${describe(version)}`);
+  }
+  if (typeof files !== 'object' || files === null) throw new RangeError(`${path}: expected "files" { model, optimizer, best? }, received ${describe(files)}`);
+  const f = files as Record<string, unknown>;
+  for (const key of ['model', 'optimizer', 'best']) {
+    if (key === 'best' && f.best === undefined) continue;
+    const name = f[key];
+    if (typeof name !== 'string' || !new RegExp(`^${key}-\\d+\\.safetensors$`).test(name)) {
+      throw new RangeError(`${path}: expected files.${key} to name a ${key}-<generation>.safetensors file in the checkpoint directory, received ${describe(name)}`);
+    }
+  }
+  const o = optimizer as { lr?: unknown; steps?: unknown } | null;
+  if (typeof o !== 'object' || o === null || typeof o.lr !== 'number' || typeof o.steps !== 'object' || o.steps === null || Array.isArray(o.steps)) {
+    throw new RangeError(`${path}: expected "optimizer" { lr: number, steps: { [parameter]: integer } }, received ${describe(optimizer)}`);
+  }
+  for (const [name, step] of Object.entries(o.steps)) {
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new RangeError(`${path}: expected optimizer.steps[${JSON.stringify(name)}] to be a step count, received ${describe(step)}`);
+  }
+  return { files: f as Record<'model' | 'optimizer', string> & { best?: string }, optimizer: o as { lr: number; steps: Record<string, number> }, state };
 }
 
 function flattenOptimizer(sd: OptimizerStateDict): { tensors: Record<string, Tensor>; steps: Record<string, number> } {

@@ -25,6 +25,11 @@ import type { Optimizer } from './optim/optimizer.js';
 import type { LrSchedule } from './schedules.js';
 import { addSums, type MetricSums, type TrainableModel } from './trainable.js';
 
+/** Lets waiting I/O callbacks run between two slices of a batch's JS work (a service keeps answering). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A non-finite loss or gradient norm with nonFinite: 'throw'; the weights are as before that batch. */
 export class NonFiniteError extends Error {
   override name = 'NonFiniteError';
@@ -161,9 +166,11 @@ export class Trainer<E> {
     const batch = model.collate(indices.map((i) => chunk[i]));
     const lr = optimizer.lr;
     const started = performance.now();
+    await yieldToEventLoop(); // the previous batch's update and this batch's forward are separate slices
     model.zeroGrad();
     const { report } = this.s;
     const { loss, count } = report ? await report.trainBatch(model, pos.globalBatch, pos.epoch, () => model.trainBatch(batch)) : await model.trainBatch(batch);
+    await yieldToEventLoop(); // the model's JS work (embedding, head, loss) and the update below are each a slice
     // clipGradNorm leaves non-finite gradients untouched and returns their norm, so checking after it is
     // checking before clipping.
     const norm = o.clipGradNorm !== undefined ? clipGradNorm(params, o.clipGradNorm) : gradNorm(params);
@@ -179,6 +186,7 @@ export class Trainer<E> {
     }
     if (finite) {
       if (o.clipGradValue !== undefined) clipGradValue(params, o.clipGradValue);
+      await yieldToEventLoop();
       optimizer.step();
       if (schedule?.interval === 'batch') optimizer.lr = schedule.step();
       sums.loss += loss * count;

@@ -12,6 +12,7 @@
  * options.report, a ReportRecorder (src/report/recorder.ts) rides along and writes the training report.
  */
 import { checkInt, describe } from '../errors.js';
+import { LayerBusyError } from '../layers/recurrent.js';
 import { Rng } from '../random.js';
 import { dtypeOf } from '../tensor.js';
 import { hasRngStates, readCheckpoint } from './checkpoint.js';
@@ -29,9 +30,25 @@ export { NonFiniteError } from './fit-loop.js';
 export type { History } from './fit-history.js';
 export type { FitOptions, BatchInfo, EpochInfo, EarlyStoppingOptions, CheckpointOptions, OptimizerSpec } from './fit-options.js';
 
-/** Trains `model` on `examples` (an array, or an async iterable for data larger than memory). */
+/** Models inside a fit call: a second fit on one of them would interleave batches with the first. */
+const training = new WeakSet<object>();
+
+/**
+ * Trains `model` on `examples` (an array, or an async iterable for data larger than memory). A second fit
+ * on a model that is still training throws LayerBusyError.
+ */
 export async function fit<E, B>(model: TrainableModel<E, B>, examples: unknown[] | AsyncIterable<unknown>, options?: FitOptions): Promise<History> {
   checkModel(model);
+  if (training.has(model)) throw new LayerBusyError('fit: this model is still training in another fit call; await it before starting another');
+  training.add(model);
+  try {
+    return await fitOnce(model, examples, options);
+  } finally {
+    training.delete(model);
+  }
+}
+
+async function fitOnce<E, B>(model: TrainableModel<E, B>, examples: unknown[] | AsyncIterable<unknown>, options?: FitOptions): Promise<History> {
   const data = checkExamplesArgument('examples', examples);
   const o = checkFitOptions(options);
   const m = model as TrainableModel<E, unknown>;

@@ -14,7 +14,7 @@ const rnn = (): RNN => new RNN({ inputSize: 3, hiddenSize: 2, seed: 1, backend: 
 describe('RNN options', () => {
   it('rejects NaN and out-of-range sizes', () => {
     expectError(() => new RNN({ inputSize: NaN, hiddenSize: 2 }), RangeError, 'inputSize', 'integer', 'NaN');
-    expectError(() => new RNN({ inputSize: 3, hiddenSize: 0 }), RangeError, 'hiddenSize', '>= 1', '0');
+    expectError(() => new RNN({ inputSize: 3, hiddenSize: 0 }), RangeError, 'hiddenSize', 'in [1, 2147483647]', '0');
     expectError(() => new RNN({ inputSize: 3, hiddenSize: 2.5 }), RangeError, 'hiddenSize', '2.5');
     expectError(() => new RNN({ inputSize: 3, hiddenSize: 2, numLayers: -1 }), RangeError, 'numLayers', '-1');
     expectError(() => new RNN({ inputSize: '3' as unknown as number, hiddenSize: 2 }), TypeError, 'inputSize', '"3"');
@@ -108,7 +108,7 @@ describe('Embedding, Linear and the classifier', () => {
     expectError(() => model.forward(ids, [3, 4]), RangeError, 'lengths[1]', '[1, 3]', '4');
     expectError(() => model.forward(ids, [0, 3]), RangeError, 'lengths[0]', '0');
     expectError(() => padSequences([[1, 2], []], 0), RangeError, 'sequences[1]', 'empty');
-    expectError(() => new SequenceClassifier({ vocabSize: 10, embeddingDim: 3, hiddenSize: 2, numClasses: 1 }), RangeError, 'numClasses', '>= 2', '1');
+    expectError(() => new SequenceClassifier({ vocabSize: 10, embeddingDim: 3, hiddenSize: 2, numClasses: 1 }), RangeError, 'numClasses', 'in [2, 2147483647]', '1');
   });
   it('tensor() rejects ragged arrays', () => {
     expectError(() => tensor([[1, 2], [3]]), RangeError, 'ragged', 'expected length 2', 'received 1');

@@ -183,7 +183,7 @@ describe.each(KINDS)('%s cell: bad arguments', (kind) => {
 
   it('rejects bad options', () => {
     expectError(() => makeCell(kind, { inputSize: NaN }), RangeError, 'inputSize', 'integer', 'NaN');
-    expectError(() => makeCell(kind, { hiddenSize: 0 }), RangeError, 'hiddenSize', '>= 1', '0');
+    expectError(() => makeCell(kind, { hiddenSize: 0 }), RangeError, 'hiddenSize', 'in [1, 2147483647]', '0');
     expectError(() => makeCell(kind, { bias: 1 as unknown as boolean }), TypeError, 'bias', 'boolean', '1');
     expectError(() => makeCell(kind, { dtype: 'float16' as DType }), RangeError, 'dtype', '"float64"', '"float16"');
     expectError(() => makeCell(kind, { backend: 'gpu' as 'auto' }), RangeError, 'backend', '"gpu"');

@@ -233,10 +233,10 @@ describe('SequenceTagger: checks, config, modes', () => {
   });
 
   it('rejects bad options and bad predict input, naming them', () => {
-    expectError(() => tiny({ numTags: 1 }), RangeError, 'numTags: expected an integer >= 2, received 1');
+    expectError(() => tiny({ numTags: 1 }), RangeError, 'numTags: expected an integer in [2, 2147483647], received 1');
     expectError(() => tiny({ cell: 'lstm', nonlinearity: 'relu' }), RangeError, "nonlinearity: only cell 'rnn' takes one");
     expectError(() => tiny({ cell: 'transformer' as 'rnn' }), RangeError, 'cell: expected one of "rnn", "lstm", "gru", received "transformer"');
-    expectError(() => tiny({ vocabSize: 0 }), RangeError, 'numEmbeddings: expected an integer >= 1, received 0');
+    expectError(() => tiny({ vocabSize: 0 }), RangeError, 'vocabSize: expected an integer in [1, 2147483647], received 0');
     expectError(() => new SequenceTagger(null as unknown as TaggerOptions), TypeError, 'SequenceTagger(options): expected an object, received null');
     expectError(() => model.predict([]), RangeError, 'predict(ids): expected at least one element');
     expectError(() => model.predict([[1, 2], [9]]), RangeError, 'predict(ids[1])[0]: expected an integer in [0, 6], received 9');

@@ -1,0 +1,14 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { backgroundTraining } from '../examples/http-service.js';
+const stop = new AbortController();
+let n = 0;
+const h = monitorEventLoopDelay({ resolution: 1 });
+const gaps: number[] = [];
+let last = performance.now();
+const iv = setInterval(() => { const now = performance.now(); gaps.push(now - last); last = now; }, 1);
+const p = backgroundTraining(stop, 8, () => { n++; if (n === 1) h.enable(); });
+await p;
+clearInterval(iv);
+h.disable();
+gaps.sort((a, b) => b - a);
+console.log('batches', n, 'ELD p99', h.percentile(99) / 1e6, 'max', h.max / 1e6, 'worst gaps', gaps.slice(0, 8).map((g) => g.toFixed(1)).join(' '));
