@@ -39,18 +39,19 @@ const training = new WeakSet<object>();
  */
 export async function fit<E, B>(model: TrainableModel<E, B>, examples: unknown[] | AsyncIterable<unknown>, options?: FitOptions): Promise<History> {
   checkModel(model);
+  // The arguments are checked first: a bad call is reported as such even while the model is busy.
+  const data = checkExamplesArgument('examples', examples);
+  const o = checkFitOptions(options);
   if (training.has(model)) throw new LayerBusyError('fit: this model is still training in another fit call; await it before starting another');
   training.add(model);
   try {
-    return await fitOnce(model, examples, options);
+    return await fitOnce(model, data, o);
   } finally {
     training.delete(model);
   }
 }
 
-async function fitOnce<E, B>(model: TrainableModel<E, B>, examples: unknown[] | AsyncIterable<unknown>, options?: FitOptions): Promise<History> {
-  const data = checkExamplesArgument('examples', examples);
-  const o = checkFitOptions(options);
+async function fitOnce<E, B>(model: TrainableModel<E, B>, data: ReturnType<typeof checkExamplesArgument>, o: ResolvedOptions): Promise<History> {
   const m = model as TrainableModel<E, unknown>;
   const params = model.parameters();
   const saved = o.resume === undefined ? null : await readCheckpoint(o.resume, dtypeOf(params[0].value.data));
