@@ -66,35 +66,43 @@ export function checkError(where: string, err: unknown): void {
 
 /** Calls fn; a throw must be documented; a result is passed to `check` (finite, shaped). Counts the call. */
 export function probe<R>(where: string, fn: () => R, check?: (r: R) => void): R | undefined {
-  const t = (tally[where] ??= { ok: 0, rejected: 0, ms: 0 });
-  let result: R;
   const start = performance.now();
+  let result: R;
   try {
     result = fn();
   } catch (err) {
-    t.ms += performance.now() - start;
-    checkError(where, err);
-    t.rejected++;
-    return undefined;
+    return rejected(where, start, err);
   }
-  t.ms += performance.now() - start;
-  t.ok++;
-  check?.(result);
-  return result;
+  return accepted(where, start, result, check);
 }
 
 export async function probeAsync<R>(where: string, fn: () => Promise<R>, check?: (r: R) => void): Promise<R | undefined> {
-  const t = (tally[where] ??= { ok: 0, rejected: 0, ms: 0 });
-  let result: R;
   const start = performance.now();
+  let result: R;
   try {
     result = await fn();
   } catch (err) {
-    t.ms += performance.now() - start;
-    checkError(where, err);
-    t.rejected++;
-    return undefined;
+    return rejected(where, start, err);
   }
+  return accepted(where, start, result, check);
+}
+
+function tallyOf(where: string) {
+  return (tally[where] ??= { ok: 0, rejected: 0, ms: 0 });
+}
+
+/** A call that threw: the error must be a documented one (checkError); counted as rejected. */
+function rejected(where: string, start: number, err: unknown): undefined {
+  const t = tallyOf(where);
+  t.ms += performance.now() - start;
+  checkError(where, err);
+  t.rejected++;
+  return undefined;
+}
+
+/** A call that returned: counted, then its result checked (outside the try: a failed check is a test failure). */
+function accepted<R>(where: string, start: number, result: R, check?: (r: R) => void): R {
+  const t = tallyOf(where);
   t.ms += performance.now() - start;
   t.ok++;
   check?.(result);
