@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measureMemory, minimumMB, type MemoryRow } from './memory.js';
 import { Learned, measureWorkload, Pool, type Policy, type Row } from './measure.js';
-import { ceilings, markdown, notRun, RATIO_HEADERS, ratioCells, ratios, TABLE_HEADERS, tableCells, num, type Ratio } from './report.js';
+import { ceilings, markdown, notRun, RATIO_HEADERS, ratioCells, ratios, SUMMARY_HEADERS, summaryCells, TABLE_HEADERS, tableCells, num, type Ratio } from './report.js';
 import type { System } from './systems.js';
 import { issue10Targets, missedBy, type Target } from './targets.js';
 import type { Workload } from './workloads.js';
@@ -109,6 +109,7 @@ export function formatText(r: BenchResult): string {
     'rate: medians of interleaved repetitions after warm-up, each system in its own process; "fastrnn best ÷": fastrnn public API (best thread count) over the row; "same threads ÷": fastrnn at the row\'s thread count over the row; peak RSS: the process during that workload.',
     '', 'Not run:', ...notRun(r.rows).map((l) => '  ' + l), '',
     'fastrnn (public API) ÷ peer:', table(RATIO_HEADERS, ratioCells(r.ratios)), '',
+    'Summary — each system at its best setting, "→ n×" = fastrnn best ÷ that:', table(SUMMARY_HEADERS, summaryCells(r.rows)), '',
     `Memory: LSTM B32 T64 H256 training loop (what training must keep: ${num(r.minimumTrainingMB, 1)} MB):`, table(MEMORY_HEADERS, memoryCells(r.memory)), '',
     'Issue 10 targets:', table(TARGET_HEADERS, targetCells(r.targets)),
     r.files ? `\nwrote ${r.files.json} and ${r.files.markdown}` : '',
@@ -119,6 +120,7 @@ export function formatText(r: BenchResult): string {
 export function formatMarkdown(r: BenchResult): string {
   return [
     header(r), '',
+    markdown(SUMMARY_HEADERS, summaryCells(r.rows)), '',
     markdown(TABLE_HEADERS, tableCells(r.rows)), '',
     `sgemm ceiling: ${Object.entries(r.ceilingsGflops).map(([t, g]) => `${num(g, 0)} GFLOP/s on ${t} core${t === '1' ? '' : 's'}`).join(', ')}. ${r.flopFormula}`, '',
     'Not run:', '', ...notRun(r.rows).map((l) => '- ' + l), '',

@@ -41,7 +41,7 @@ export interface Policy {
   timeoutMs: number;
 }
 
-export const FULL: Policy = { reps: 7, targetMs: 300, warmMs: 400, slowReps: 2, slowCapMs: 8000, timeoutMs: 300_000 };
+export const FULL: Policy = { reps: 5, targetMs: 250, warmMs: 300, slowReps: 2, slowCapMs: 8000, timeoutMs: 300_000 };
 export const QUICK: Policy = { reps: 3, targetMs: 120, warmMs: 150, slowReps: 1, slowCapMs: 3000, timeoutMs: 120_000 };
 
 const median = (xs: number[]) => {
@@ -71,7 +71,7 @@ export class Pool {
 /** What the slow systems taught so far: GFLOP/s reached, or FLOPs that did not fit in the cap. */
 export class Learned {
   private seen = new Map<string, { gflops?: number; cappedFlops?: number }>();
-  private key = (s: System, w: Workload) => `${s.id} ${w.kind}`;
+  private key = (s: System, w: Workload) => `${s.id} ${w.kind} ${w.cell}`;
   measured(s: System, w: Workload, gflops: number): void {
     const k = this.seen.get(this.key(s, w)) ?? {};
     k.gflops = Math.max(k.gflops ?? 0, gflops);
@@ -86,9 +86,9 @@ export class Learned {
   predictCap(s: System, w: Workload, capMs: number): string | null {
     const k = this.seen.get(this.key(s, w));
     const flops = stepFlops(w);
-    if (k?.cappedFlops !== undefined && flops >= k.cappedFlops) return `capped: a smaller ${w.kind} step already took more than ${capMs / 1000} s`;
+    if (k?.cappedFlops !== undefined && flops >= k.cappedFlops) return `capped: a smaller ${w.kind} ${w.cell.toUpperCase()} step already took more than ${capMs / 1000} s`;
     if (k?.gflops && flops / (k.gflops * 1e6) > capMs) {
-      return `capped: ~${(flops / (k.gflops * 1e9)).toFixed(0)} s a step at the ${k.gflops.toFixed(2)} GFLOP/s it reached on smaller ${w.kind} steps (cap ${capMs / 1000} s)`;
+      return `capped: ~${(flops / (k.gflops * 1e9)).toFixed(0)} s a step at the ${k.gflops.toFixed(2)} GFLOP/s it reached on a smaller ${w.kind} ${w.cell.toUpperCase()} step (cap ${capMs / 1000} s)`;
     }
     return null;
   }

@@ -40,7 +40,7 @@ export interface Ratio {
 /** fastrnn against each peer family (reference and kernel rows count as peers of the public API here). */
 export function ratios(rows: Row[]): Ratio[] {
   const out: Ratio[] = [];
-  const workloads = [...new Set(rows.map((r) => r.workload))];
+  const workloads = [...new Set(rows.filter((r) => r.kind !== 'sgemm').map((r) => r.workload))];
   for (const workload of workloads) {
     const peers = [...new Set(rows.filter((r) => r.workload === workload && r.family !== PUBLIC && r.family !== 'fastrnn kernel').map((r) => r.family))];
     for (const peer of peers) {
@@ -97,4 +97,23 @@ export function ratioCells(rs: Ratio[]): string[][] {
 export function markdown(headers: string[], cells: string[][]): string {
   const line = (c: string[]) => `| ${c.join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...cells.map(line)].join('\n');
+}
+
+const PEER_COLUMNS: Family[] = ['PyTorch', 'onnxruntime-node', 'TensorFlow.js wasm', 'TensorFlow.js cpu', 'brain.js', 'fastrnn reference'];
+export const SUMMARY_HEADERS = ['workload', 'fastrnn (best threads)', ...PEER_COLUMNS.map((p) => `${p} (best)`)];
+
+/** One line per workload: fastrnn's best rate, then each peer's best rate and fastrnn's ratio over it. */
+export function summaryCells(rows: Row[]): string[][] {
+  const workloads = [...new Set(rows.filter((r) => r.kind !== 'sgemm').map((r) => r.workload))];
+  const rs = ratios(rows);
+  return workloads.map((w) => {
+    const mine = rows.filter((r) => r.workload === w && r.family === PUBLIC && ok(r)).sort((a, b) => b.rate! - a.rate!)[0];
+    const cells = PEER_COLUMNS.map((p) => {
+      const theirs = rows.filter((r) => r.workload === w && r.family === p);
+      const best = theirs.filter(ok).sort((a, b) => b.rate! - a.rate!)[0];
+      if (best) return `${num(best.rate, best.rate! < 100 ? 1 : 0)}${best.threads > 1 || p === 'PyTorch' || p === 'onnxruntime-node' ? ` (${best.threads}t)` : ''} → ${ratio(rs.find((r) => r.workload === w && r.peer === p)?.best)}`;
+      return theirs[0]?.status ?? '—';
+    });
+    return [w, mine ? `${num(mine.rate, 0)} ${mine.unit} (${mine.threads}t)` : '—', ...cells];
+  });
 }

@@ -123,8 +123,8 @@ def main():
                 if first > cmd['capMs']:
                     send({'type': 'capped', 'stepMs': first})
                     continue
-                times, start = [], time.perf_counter()
-                while not times or ((time.perf_counter() - start) * 1000 < cmd['warmMs'] and len(times) < 1000):
+                times, start = [first], time.perf_counter()
+                while (time.perf_counter() - start) * 1000 < cmd['warmMs'] and len(times) < 1000:
                     t = time.perf_counter()
                     step()
                     times.append((time.perf_counter() - t) * 1000)
