@@ -5,7 +5,7 @@
  * repetitions; once a system has been capped (or measured) on a smaller workload, larger ones it could
  * not finish within the cap are skipped from that estimate instead of being started.
  */
-import { Child, type Reply } from './child.js';
+import { Child, ChildTimeout, type Reply } from './child.js';
 import type { Family, System } from './systems.js';
 import { stepFlops, type Workload } from './workloads.js';
 
@@ -39,10 +39,12 @@ export interface Policy {
   slowCapMs: number;
   /** any reply slower than this kills the child */
   timeoutMs: number;
+  /** a fast system whose steps are long gets fewer repetitions (at least 3) to stay near this per workload */
+  budgetMs: number;
 }
 
-export const FULL: Policy = { reps: 5, targetMs: 250, warmMs: 300, slowReps: 2, slowCapMs: 8000, timeoutMs: 300_000 };
-export const QUICK: Policy = { reps: 3, targetMs: 120, warmMs: 150, slowReps: 1, slowCapMs: 3000, timeoutMs: 120_000 };
+export const FULL: Policy = { reps: 5, targetMs: 250, warmMs: 300, slowReps: 1, slowCapMs: 5000, timeoutMs: 300_000, budgetMs: 15_000 };
+export const QUICK: Policy = { reps: 3, targetMs: 120, warmMs: 150, slowReps: 1, slowCapMs: 2500, timeoutMs: 120_000, budgetMs: 5000 };
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -86,7 +88,7 @@ export class Learned {
   predictCap(s: System, w: Workload, capMs: number): string | null {
     const k = this.seen.get(this.key(s, w));
     const flops = stepFlops(w);
-    if (k?.cappedFlops !== undefined && flops >= k.cappedFlops) return `capped: a smaller ${w.kind} ${w.cell.toUpperCase()} step already took more than ${capMs / 1000} s`;
+    if (k?.cappedFlops !== undefined && flops >= k.cappedFlops) return `capped: a ${w.kind} ${w.cell.toUpperCase()} step no larger already took more than ${capMs / 1000} s`;
     if (k?.gflops && flops / (k.gflops * 1e6) > capMs) {
       return `capped: ~${(flops / (k.gflops * 1e9)).toFixed(0)} s a step at the ${k.gflops.toFixed(2)} GFLOP/s it reached on a smaller ${w.kind} ${w.cell.toUpperCase()} step (cap ${capMs / 1000} s)`;
     }
@@ -141,14 +143,22 @@ export async function measureWorkload(w: Workload, systems: System[], pool: Pool
   for (const a of active) {
     try {
       const capMs = capOf(a.s);
-      const warm = await a.child.request({ cmd: 'warmup', capMs, warmMs: a.s.slow ? 0 : policy.warmMs }, capMs * 2 + 30_000);
+      // a slow system's first step that runs far past the cap is stopped (the child is killed and restarted later)
+      const warm = await a.child.request({ cmd: 'warmup', capMs, warmMs: a.s.slow ? 0 : policy.warmMs }, a.s.slow ? 1.5 * capMs + 3000 : capMs * 2 + 30_000)
+        .catch((err) => {
+          if (a.s.slow && err instanceof ChildTimeout) return { type: 'capped', stepMs: 1.5 * capMs + 3000, stopped: true } as Reply;
+          throw err;
+        });
       if (warm.type === 'capped') {
         learned.capped(a.s, w);
-        a.row = baseRow(w, a.s, 'capped', `capped: one step took ${(Number(warm.stepMs) / 1000).toFixed(1)} s (cap ${capMs / 1000} s)`);
+        const took = warm.stopped ? `more than ${(Number(warm.stepMs) / 1000).toFixed(0)} s (stopped)` : `${(Number(warm.stepMs) / 1000).toFixed(1)} s`;
+        a.row = baseRow(w, a.s, 'capped', `capped: one step took ${took} (cap ${capMs / 1000} s)`);
         continue;
       }
       expect(warm, 'warm');
-      a.iters = a.s.slow ? 1 : Math.max(1, Math.min(100_000, Math.round(policy.targetMs / Number(warm.stepMs))));
+      const stepMs = Number(warm.stepMs);
+      a.iters = a.s.slow ? 1 : Math.max(1, Math.min(100_000, Math.round(policy.targetMs / stepMs)));
+      if (!a.s.slow) a.maxReps = Math.max(Math.min(3, policy.reps), Math.min(policy.reps, Math.floor(policy.budgetMs / (a.iters * stepMs))));
     } catch (err) {
       fail(a, err);
     }

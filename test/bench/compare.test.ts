@@ -64,7 +64,7 @@ describe('bench/compare: a tiny run end to end', () => {
     });
     const systems = allSystems({ peersDir: mkdtempSync(join(tmpdir(), 'no-peers-')), python: '/nonexistent/python3' })
       .filter((s) => ['fastrnn native 1t', 'fastrnn reference', 'PyTorch 1c', 'onnxruntime-node 1t', 'brain.js'].includes(s.id));
-    const policy: Policy = { reps: 2, targetMs: 5, warmMs: 5, slowReps: 1, slowCapMs: 10_000, timeoutMs: 60_000 };
+    const policy: Policy = { reps: 2, targetMs: 5, warmMs: 5, slowReps: 1, slowCapMs: 10_000, timeoutMs: 60_000, budgetMs: 1000 };
     const outDir = mkdtempSync(join(tmpdir(), 'bench-results-'));
     const result = await runBenchmark({
       workloads: [tiny('train'), tiny('infer'), tiny('decode')], systems, policy,
