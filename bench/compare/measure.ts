@@ -43,7 +43,7 @@ export interface Policy {
   budgetMs: number;
 }
 
-export const FULL: Policy = { reps: 5, targetMs: 250, warmMs: 300, slowReps: 1, slowCapMs: 5000, timeoutMs: 300_000, budgetMs: 15_000 };
+export const FULL: Policy = { reps: 5, targetMs: 250, warmMs: 300, slowReps: 1, slowCapMs: 5000, timeoutMs: 300_000, budgetMs: 10_000 };
 export const QUICK: Policy = { reps: 3, targetMs: 120, warmMs: 150, slowReps: 1, slowCapMs: 2500, timeoutMs: 120_000, budgetMs: 5000 };
 
 const median = (xs: number[]) => {
