@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   // memory hardly depends on the thread count: one setting each (PyTorch at 1 core, its faster one on this 2-core machine)
   const memorySystems = systems.filter((s) => ['fastrnn native 2t', 'PyTorch 1c'].includes(s.id));
   const result = await runBenchmark({
-    workloads, systems, policy: quick ? QUICK : FULL, memorySystems: only ? [] : memorySystems, memorySteps: quick ? 60 : 200,
+    workloads, systems, policy: quick ? QUICK : FULL, memorySystems: only ? [] : memorySystems, memorySteps: quick ? 40 : 200,
     outDir: join(BENCH_DIR, 'results'), command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
     log: (line) => console.error(line),
   });

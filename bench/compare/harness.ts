@@ -31,6 +31,7 @@ export interface HarnessOptions {
 }
 
 export interface BenchResult {
+  /** when the run started */
   date: string;
   command: string;
   machine: { cpu: string; cores: number; memoryGB: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
@@ -48,6 +49,7 @@ export interface BenchResult {
 
 export async function runBenchmark(o: HarnessOptions): Promise<BenchResult> {
   const started = Date.now();
+  const date = new Date(started).toISOString();
   const log = o.log ?? (() => {});
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGB: totalmem() / 2 ** 30, node: process.version, loadAverageAtStart: loadavg(), loadAverageAtEnd: [] as number[] };
   const pool = new Pool();
@@ -66,7 +68,7 @@ export async function runBenchmark(o: HarnessOptions): Promise<BenchResult> {
   machine.loadAverageAtEnd = loadavg();
   const min = minimumMB();
   const result: BenchResult = {
-    date: new Date().toISOString(), command: o.command ?? 'npm run bench', machine, policy: o.policy, flopFormula: FLOP_FORMULA,
+    date, command: o.command ?? 'npm run bench', machine, policy: o.policy, flopFormula: FLOP_FORMULA,
     seconds: (Date.now() - started) / 1000, rows, ceilingsGflops: ceilings(rows), ratios: ratios(rows), memory, minimumTrainingMB: min,
     targets: issue10Targets(rows, memory, min),
   };
