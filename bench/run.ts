@@ -6,7 +6,7 @@
  *
  *   npm run bench                  the full run (~15 min on 2 cores)
  *   npm run bench -- --quick       a ~2-minute subset (fewer workloads and repetitions)
- *   npm run bench -- --only=LSTM   workloads whose name contains the text (comma-separated: any of them)
+ *   npm run bench -- --only=LSTM   workloads of the full list whose name contains the text (comma-separated: any)
  *   npm run bench -- --systems=fastrnn,PyTorch   systems whose name contains the text
  *   npm run bench:peers            installs the Node peers into bench/peers (PyTorch: apt-get install -y python3-torch)
  *   npm run bench:kernels          the kernel-level tables (engine, SIMD paths, user path vs kernel)
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const only = option('only'), pick = option('systems');
   const matches = (text: string, wanted: string[] | null) => !wanted || wanted.some((x) => text.toLowerCase().includes(x.toLowerCase()));
   const systems = allSystems().filter((s) => matches(s.id, pick));
-  const workloads = (quick ? quickWorkloads() : fullWorkloads()).filter((w) => matches(w.id, only));
+  const workloads = (quick && !only ? quickWorkloads() : fullWorkloads()).filter((w) => matches(w.id, only));
   // memory hardly depends on the thread count: one setting each (PyTorch at 1 core, its faster one on this 2-core machine)
   const memorySystems = systems.filter((s) => ['fastrnn native 2t', 'PyTorch 1c'].includes(s.id));
   const result = await runBenchmark({

@@ -157,7 +157,9 @@ export async function measureWorkload(w: Workload, systems: System[], pool: Pool
       }
       expect(warm, 'warm');
       const stepMs = Number(warm.stepMs);
-      a.iters = a.s.slow ? 1 : Math.max(1, Math.min(100_000, Math.round(policy.targetMs / stepMs)));
+      // iterations per repetition: enough to last targetMs (a slow system's warm-up is its single first step,
+      // slower than the rest, so short steps still get many iterations)
+      a.iters = Math.max(1, Math.min(100_000, Math.round(policy.targetMs / stepMs)));
       if (!a.s.slow) a.maxReps = Math.max(Math.min(3, policy.reps), Math.min(policy.reps, Math.floor(policy.budgetMs / (a.iters * stepMs))));
     } catch (err) {
       fail(a, err);

@@ -1,7 +1,8 @@
 /**
  * TensorFlow.js 4 through tfjs-layers, on the 'wasm' backend (XNNPACK; one thread: the package enables
  * wasm threads only in browsers) or the pure-JS 'cpu' backend. Same model as everyone's: simpleRNN (tanh) /
- * lstm / gru (resetAfter, PyTorch's GRU form) with H units → dense(10) on the last state;
+ * lstm / gru with H units → dense(10) on the last state (tfjs's GRU applies the reset gate before the
+ * recurrent matrix product — it does not support resetAfter, PyTorch's form — same FLOPs);
  * train = tf.train.sgd(0.01).minimize(softmax cross-entropy); infer = apply + dataSync; decode = the
  * layer's cell (simpleRNNCell / lstmCell / gruCell) called on [x, state…]. Keras's LSTM has one bias
  * vector where PyTorch has two (a few hundred additions: no effect on the time). Recurrent kernels start
@@ -29,14 +30,14 @@ async function loadTf(backend: string): Promise<Tf> {
 function recurrent(tf: Tf, w: Workload) {
   const o = { units: w.H, recurrentInitializer: 'glorotUniform' as const };
   if (w.cell === 'lstm') return tf.layers.lstm(o);
-  if (w.cell === 'gru') return tf.layers.gru({ ...o, resetAfter: true });
+  if (w.cell === 'gru') return tf.layers.gru(o);
   return tf.layers.simpleRNN({ ...o, activation: 'tanh' });
 }
 
 function cellLayer(tf: Tf, w: Workload) {
   const o = { units: w.H, recurrentInitializer: 'glorotUniform' as const };
   if (w.cell === 'lstm') return tf.layers.lstmCell(o);
-  if (w.cell === 'gru') return tf.layers.gruCell({ ...o, resetAfter: true });
+  if (w.cell === 'gru') return tf.layers.gruCell(o);
   return tf.layers.simpleRNNCell({ ...o, activation: 'tanh' });
 }
 
