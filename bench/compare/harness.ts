@@ -107,7 +107,7 @@ export function formatText(r: BenchResult): string {
   return [
     header(r), '',
     table(TABLE_HEADERS, tableCells(r.rows)), '',
-    `sgemm ceiling (best of OpenBLAS via PyTorch and fastrnn's GEMM): ${Object.entries(ceil).map(([t, g]) => `${num(g, 0)} GFLOP/s on ${t} core${t === '1' ? '' : 's'}`).join(', ') || '—'}. ${r.flopFormula}`,
+    `sgemm ceiling (best of OpenBLAS via PyTorch and fastrnn's GEMM, start and end of the run): ${Object.entries(ceil).map(([t, g]) => `${num(g, 0)} GFLOP/s on ${t} core${t === '1' ? '' : 's'}`).join(', ') || '—'}. ${r.flopFormula}`,
     'rate: medians of interleaved repetitions after warm-up, each system in its own process; "fastrnn best ÷": fastrnn public API (best thread count) over the row; "same threads ÷": fastrnn at the row\'s thread count over the row; peak RSS: the process during that workload.',
     '', 'Not run:', ...notRun(r.rows).map((l) => '  ' + l), '',
     'fastrnn (public API) ÷ peer:', table(RATIO_HEADERS, ratioCells(r.ratios)), '',

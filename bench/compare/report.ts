@@ -15,7 +15,7 @@ const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x)
 const ok = (r: Row) => r.status === 'ok' && r.rate !== undefined;
 const PUBLIC: Family = 'fastrnn';
 
-/** The sgemm ceiling per core count: the better of OpenBLAS (PyTorch) and fastrnn's own GEMM. */
+/** The sgemm ceiling per core count: the best of OpenBLAS (PyTorch) and fastrnn's own GEMM over the run's sgemm rows. */
 export function ceilings(rows: Row[]): Record<number, number> {
   const out: Record<number, number> = {};
   for (const r of rows.filter((x) => x.kind === 'sgemm' && ok(x))) out[r.threads] = Math.max(out[r.threads] ?? 0, r.gflops!);
