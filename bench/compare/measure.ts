@@ -26,6 +26,8 @@ export interface Row {
   gflops?: number;
   reps?: number;
   itersPerRep?: number;
+  /** every repetition's milliseconds per step, in the order run */
+  repMs?: number[];
   peakRssMB?: number;
 }
 
@@ -190,7 +192,7 @@ export async function measureWorkload(w: Workload, systems: System[], pool: Pool
       const ms = median(a.times);
       const gflops = stepFlops(w) / (ms * 1e6);
       if (a.s.slow) learned.measured(a.s, w, gflops);
-      a.row = { ...baseRow(w, a.s, 'ok'), msPerStep: ms, rate: w.unit === 'GFLOP/s' ? gflops : w.perStep / (ms / 1000), gflops, reps: a.times.length, itersPerRep: a.iters };
+      a.row = { ...baseRow(w, a.s, 'ok'), msPerStep: ms, rate: w.unit === 'GFLOP/s' ? gflops : w.perStep / (ms / 1000), gflops, reps: a.times.length, itersPerRep: a.iters, repMs: a.times };
     }
     a.row.peakRssMB = peak;
     rows.push(a.row);
