@@ -1,5 +1,5 @@
 /**
- * LSTM and GRU rows of `npm run bench` (issue 4): kernel-level training throughput of the native engine,
+ * LSTM and GRU rows of `npm run bench:kernels` (issue 4): kernel-level training throughput of the native engine,
  * B=32 T=64 I=H ∈ {128, 256}, 1 and 2 threads (runs interleaved, like the RNN rows).
  *
  *   one training step = recurrentForward (with cache) + recurrentBackward, one layer, one direction

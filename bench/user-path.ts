@@ -1,5 +1,5 @@
 /**
- * Issue-7 rows of `npm run bench`: what a user runs, next to the kernel.
+ * Issue-7 rows of `npm run bench:kernels`: what a user runs, next to the kernel.
  *
  *   user path  — one training step through the public API: batch-first RNN/LSTM/GRU layer, Linear head on
  *                hN, crossEntropy, backward, SGD step (zeroGrad included); B32 T64 I=H=128. Two ways:

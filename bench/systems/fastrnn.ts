@@ -1,0 +1,66 @@
+/**
+ * fastrnn through its public API, as a user writes it (imports only src/index.ts).
+ *   train   layer.forward(x, null, null, { returnOutput: false }) → Linear head on hN → crossEntropy →
+ *           head.backward → layer.backward({ dhN }, { inputGradient: false }) → SGD.step (zeroGrad first)
+ *   infer   layer.eval(), forward(x, null, null, { returnOutput: false }), head on hN
+ *   decode  RNNCell / LSTMCell / GRUCell in eval mode, state carried between steps
+ * The many-to-one calls ask for no output sequence and no input gradient, which is what PyTorch computes
+ * for the same model (its input does not require a gradient). Options: engine 'native' | 'reference', threads.
+ */
+import { createRecurrentLayer, crossEntropy, GRUCell, Linear, LSTMCell, RNNCell, SGD, type Tensor } from '../../src/index.js';
+import { CLASSES, LEARNING_RATE, type Workload } from '../compare/workloads.js';
+import { NotApplicable, targetsFor, uniform, type Runner, type SystemOptions } from './adapter.js';
+
+const CELL_KIND = { rnn: 'rnn_tanh', lstm: 'lstm', gru: 'gru' } as const;
+
+function engine(options: SystemOptions) {
+  const backend = options.engine === 'reference' ? 'reference' : 'native';
+  return backend === 'native' ? { backend, threads: Number(options.threads ?? 1) } as const : { backend } as const;
+}
+
+function sequenceModel(w: Workload, options: SystemOptions) {
+  const e = engine(options);
+  const layer = createRecurrentLayer(CELL_KIND[w.cell], { inputSize: w.I, hiddenSize: w.H, batchFirst: true, seed: 1, ...e });
+  const head = new Linear({ inFeatures: w.H, outFeatures: CLASSES, seed: 2, ...e });
+  const lengths = w.lengths ? Int32Array.from(w.lengths) : null;
+  const x = { data: uniform(w.B * w.T * w.I, 3), shape: [w.B, w.T, w.I], lengths };
+  return { layer, head, x };
+}
+
+function decodeStep(w: Workload, options: SystemOptions): Runner {
+  const o = { inputSize: w.I, hiddenSize: w.H, seed: 1, ...engine(options) };
+  const x: Tensor = { data: uniform(w.B * w.I, 3), shape: [w.B, w.I] };
+  if (w.cell === 'lstm') {
+    const cell = new LSTMCell(o).eval();
+    let s = cell.forward(x);
+    return { step: () => void (s = cell.forward(x, s.h, s.c)) };
+  }
+  const cell = (w.cell === 'gru' ? new GRUCell(o) : new RNNCell({ ...o, nonlinearity: 'tanh' })).eval();
+  let s = cell.forward(x);
+  return { step: () => void (s = cell.forward(x, s.h)) };
+}
+
+export async function prepare(w: Workload, options: SystemOptions): Promise<Runner> {
+  if (w.kind === 'sgemm') throw new NotApplicable('the public API has no matrix multiply (see the fastrnn GEMM rows)');
+  if (w.kind === 'decode') return decodeStep(w, options);
+  const { layer, head, x } = sequenceModel(w, options);
+  const B = w.B, H = w.H;
+  if (w.kind === 'infer') {
+    layer.eval();
+    head.eval();
+    return { step: () => void head.forward({ data: layer.forward(x, null, null, { returnOutput: false }).hN.data, shape: [B, H] }) };
+  }
+  const targets = targetsFor(B, CLASSES);
+  const opt = new SGD([...layer.parameters(), ...head.parameters()], { lr: LEARNING_RATE });
+  return {
+    step() {
+      opt.zeroGrad();
+      const { hN } = layer.forward(x, null, null, { returnOutput: false });
+      const logits = head.forward({ data: hN.data, shape: [B, H] });
+      const { grad } = crossEntropy(logits, targets);
+      const dhN = { data: head.backward(grad).data, shape: [1, B, H] };
+      layer.backward({ dhN }, { inputGradient: false });
+      opt.step();
+    },
+  };
+}
