@@ -17,44 +17,70 @@ constexpr i64 kCols = 64;   // output columns per work item
 // whatever the blocking, so results are too).
 constexpr i64 kRowBlock = 4;
 
+// Sums kept in vector registers: GCC vector types, lowered to each path's own registers.
+typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
+
+FASTRNN_GATED_INLINE Vec16 load16(const float* p) {
+  Vec16 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+FASTRNN_GATED_INLINE void store16(float* p, Vec16 v) { __builtin_memcpy(p, &v, sizeof v); }
+typedef float Vec8 __attribute__((vector_size(32)));
+typedef float Vec4 __attribute__((vector_size(16)));
+
+// The 16 lanes of a dot product summed in one fixed tree (halves, quarters, then pairs): a few vector adds
+// instead of a 16-long chain of dependent scalar adds, and the same order on every path and thread count.
+FASTRNN_GATED_INLINE float reduce16(Vec16 v) {
+  const Vec8 h = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const Vec4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+  return (q[0] + q[2]) + (q[1] + q[3]);
+}
+
+constexpr int kTileVecs = static_cast<int>(kCols / 16);
+
 // MB rows of A times NB rows of W: MB·NB dot products sharing their loads. Each keeps its own lanes and is
 // reduced in the same order whatever the block, so blocking never changes a result; it only lets the loads
 // and the lane reductions of several products overlap (a lone product waits on its reduction chain).
 template <int MB, int NB>
 FASTRNN_GATED_INLINE void abt_block(const float* __restrict a, i64 lda, const float* __restrict w, i64 K,
                                     float* __restrict c, i64 ldc, bool acc) {
-  float lane[MB][NB][kLanes] = {};
+  static_assert(kLanes == 16, "the lanes are one Vec16");
+  Vec16 lane[MB][NB];
+  for (int i = 0; i < MB; i++)
+    for (int j = 0; j < NB; j++) lane[i][j] = Vec16{};
   i64 k = 0;
   for (; k + kLanes <= K; k += kLanes) {
-    for (int l = 0; l < kLanes; l++) {
-      for (int j = 0; j < NB; j++) {
-        const float wv = w[j * K + k + l];
-        for (int i = 0; i < MB; i++) lane[i][j][l] += a[i * lda + k + l] * wv;
-      }
+    Vec16 av[MB];
+    for (int i = 0; i < MB; i++) av[i] = load16(a + i * lda + k);
+    for (int j = 0; j < NB; j++) {
+      const Vec16 wv = load16(w + j * K + k);
+      for (int i = 0; i < MB; i++) lane[i][j] += av[i] * wv;
     }
   }
   for (int i = 0; i < MB; i++) {
     for (int j = 0; j < NB; j++) {
       float s = 0.0f;
       for (i64 t = k; t < K; t++) s += a[i * lda + t] * w[j * K + t];
-      for (int l = 0; l < kLanes; l++) s += lane[i][j][l];
+      s += reduce16(lane[i][j]);
       c[i * ldc + j] = acc ? c[i * ldc + j] + s : s;
     }
   }
 }
 
+// Blocks of eight products (eight rows of A on one W row, or one row of A on eight W rows) keep eight
+// independent sum chains in flight; blocking never changes a result (abt_block).
 struct Abt {
   static FASTRNN_GATED_INLINE void run(i64 M, i64 n0, i64 n1, i64 K, const float* __restrict A, i64 lda,
                                        const float* __restrict W, float* __restrict C, i64 ldc, bool acc) {
-    const i64 full = M / kRowBlock * kRowBlock;  // rows of A taken four at a time, one W row each
+    const i64 full8 = M / 8 * 8, full4 = full8 + (M - full8) / 4 * 4;
     for (i64 n = n0; n < n1; n++) {
-      for (i64 m = 0; m < full; m += kRowBlock)
-        abt_block<kRowBlock, 1>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
+      for (i64 m = 0; m < full8; m += 8) abt_block<8, 1>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
+      for (i64 m = full8; m < full4; m += 4) abt_block<4, 1>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
     }
-    for (i64 m = full; m < M; m++) {  // the remaining rows: four W rows at a time
+    for (i64 m = full4; m < M; m++) {  // the remaining rows: eight W rows at a time
       i64 n = n0;
-      for (; n + kRowBlock <= n1; n += kRowBlock)
-        abt_block<1, kRowBlock>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
+      for (; n + 8 <= n1; n += 8) abt_block<1, 8>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
       for (; n < n1; n++) abt_block<1, 1>(A + m * lda, lda, W + n * K, K, C + m * ldc + n, ldc, acc);
     }
   }
@@ -64,15 +90,6 @@ struct Abt {
 // each path's registers) across the whole k loop, where the generic loop below reloads and stores c for
 // every k. Each element still gets the same sequence of operations (c, then + a_k·w_k in k order, multiply
 // and add unfused), so the results are those of the generic loop.
-typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
-constexpr int kTileVecs = static_cast<int>(kCols / 16);
-
-FASTRNN_GATED_INLINE Vec16 load16(const float* p) {
-  Vec16 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-FASTRNN_GATED_INLINE void store16(float* p, Vec16 v) { __builtin_memcpy(p, &v, sizeof v); }
 
 template <int MB>
 FASTRNN_GATED_INLINE void ab_tile(const float* __restrict a, i64 lda, const float* __restrict w, i64 ldw, i64 K,
