@@ -180,6 +180,33 @@ BlockFn pick_block(Isa isa) {
 
 }  // namespace
 
+namespace {
+struct ColumnSums {
+  static FASTRNN_GATED_INLINE void run(const float* __restrict src, i64 rows, i64 cols, i64 c0, i64 w, double* __restrict sum) {
+    for (i64 r = 0; r < rows; r++) {
+      const float* __restrict s = src + r * cols + c0;
+      for (i64 c = 0; c < w; c++) sum[c] += s[c];
+    }
+  }
+};
+}  // namespace
+
+void column_sums(const Context& ctx, const float* src, i64 rows, i64 cols, float* db_a, float* db_b) {
+  if (!db_a && !db_b) return;
+  using Fn = void (*)(const float*, i64, i64, i64, i64, double*);
+  const Fn fn = Variants<ColumnSums, const float*, i64, i64, i64, i64, double*>::pick(isa_of(*ctx.ops));
+  const i64 blocks = (cols + kCols - 1) / kCols;
+  ctx.pool->parallel_for(blocks, rows * cols < (1 << 16) ? 1 : ctx.threads, [&](i64 b) {
+    const i64 c0 = b * kCols, w = cols - c0 < kCols ? cols - c0 : kCols;
+    alignas(64) double sum[kCols] = {};
+    fn(src, rows, cols, c0, w, sum);
+    for (i64 c = 0; c < w; c++) {
+      if (db_a) db_a[c0 + c] = static_cast<float>(db_a[c0 + c] + sum[c]);
+      if (db_b) db_b[c0 + c] = static_cast<float>(db_b[c0 + c] + sum[c]);
+    }
+  });
+}
+
 void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, float* dst, float* db_a, float* db_b) {
   const BlockFn fn = pick_block(isa_of(*ctx.ops));
   const i64 blocks = (cols + kCols - 1) / kCols;
@@ -220,8 +247,8 @@ static void small_weight_gradients(const Context& ctx, const WeightGradArgs& a) 
   small_atb(ctx, rows, GH, P, a.dgh, GH, prev.data(), a.dw_hh);
 }
 
-// Each gradient is transposed once ([GH, rows], its column sums taken on the way) so the weight-gradient
-// GEMMs read it in place. The B operands are packed straight from where the rows live: x (gathered by
+// The weight-gradient GEMMs take each gradient [rows, GH] as Aᵀ through a strided view (the GEMM packs it;
+// no transposed copy is kept), and the bias gradients are its column sums. The B operands are packed straight from where the rows live: x (gathered by
 // pack_b_rows in packed mode) and, for dW_hh, h_{t−1} of every work row — y of the previous step or h0 —
 // so one product covers every step (null h0 rows pack as zeros).
 void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
@@ -246,8 +273,9 @@ void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
       scatter_rows(ctx, plan, dxw, I, a.dx, I, 0, true);
     }
   }
-  float* dT = scratch(kSlotStepsT, static_cast<std::size_t>(rows * GH));
-  transpose_sum(ctx, a.dgi, rows, GH, dT, a.db_ih, shared ? a.db_hh : nullptr);
+  // The GEMMs read the gradients transposed through a strided view (packed as they go), so no transposed
+  // copy is kept; the bias gradients are their column sums.
+  column_sums(ctx, a.dgi, rows, GH, a.db_ih, shared ? a.db_hh : nullptr);
   {
     float* xp = scratch(kSlotBigB, packed_b_size(ops, rows, I));
     if (!plan.packed) {
@@ -257,14 +285,14 @@ void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
       for (i64 w = 0; w < rows; w++) xr[w] = a.x + plan.nat[w] * I;
       ops.pack_b_rows(ctx, xr.data(), rows, I, xp);
     }
-    ops.gemm(ctx, GH, I, rows, MatView{dT, rows, 1}, xp, a.dw_ih, I, true, nullptr);
+    ops.gemm(ctx, GH, I, rows, MatView{a.dgi, 1, GH}, xp, a.dw_ih, I, true, nullptr);
   }
-  if (!shared) transpose_sum(ctx, a.dgh, rows, GH, dT, a.db_hh, nullptr);
+  if (!shared) column_sums(ctx, a.dgh, rows, GH, a.db_hh, nullptr);
   {
     const std::vector<const float*> prev = previous_rows(plan, a.y, q.y_stride, q.y_offset, a.h0r, P);
     float* hp = scratch(kSlotBigB, packed_b_size(ops, rows, P));
     ops.pack_b_rows(ctx, prev.data(), rows, P, hp);
-    ops.gemm(ctx, GH, P, rows, MatView{dT, rows, 1}, hp, a.dw_hh, P, true, nullptr);
+    ops.gemm(ctx, GH, P, rows, MatView{a.dgh, 1, GH}, hp, a.dw_hh, P, true, nullptr);
   }
 }
 

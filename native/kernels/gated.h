@@ -199,6 +199,10 @@ bool combine_biases(const float* b_ih, const float* b_hh, i64 GH, i64 hh_cols, f
 // depend on the thread count (nor on the SIMD path).
 void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, float* dst, float* db_a, float* db_b);
 
+// Only the sums of transpose_sum, the same values: for each non-null db, db[c] += Σ_r src[r, c] in double in
+// row order. Parallel over column blocks.
+void column_sums(const Context& ctx, const float* src, i64 rows, i64 cols, float* db_a, float* db_b);
+
 // Rows [0, n) × columns [c0, c1) of a step's rows, brought towards L2 while the step's GEMM runs.
 inline void prefetch_rows(const StepRows& rows, i64 n, i64 c0, i64 c1) {
   if (!rows.p) return;
