@@ -19,27 +19,17 @@ import { SGD } from '../src/train/optim/sgd.js';
 import { crossEntropy } from '../src/train/losses.js';
 import { fmt, table } from './table.js';
 import { median } from './timing.js';
-import { makeStep, trainStep, type StepConfig } from './workload.js';
+import { makeStep, trainStep, uniform, type StepConfig } from './workload.js';
 
 export interface UserPathRow { cell: CellKind; size: string; threads: number; api: 'defaults' | 'lean'; kernelSeqPerS: number; userSeqPerS: number; ratio: number }
 export interface RaggedRow { cell: CellKind; size: string; threads: number; paddedSeqPerS: number; raggedSeqPerS: number; meanLength: number; speedup: number; kernelSpeedup: number }
-
-function filled(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296) * 2 - 1;
-  }
-  return a;
-}
 
 /** A user's training step: layer → head on hN → cross-entropy → backward → SGD. */
 function userStep(cell: CellKind, B: number, T: number, H: number, backend: Backend, lengths: Int32Array | null, lean = false) {
   const layer: RecurrentLayer = createRecurrentLayer(cell, { inputSize: H, hiddenSize: H, batchFirst: true, backend, seed: 1 });
   const head = new Linear({ inFeatures: H, outFeatures: 10, seed: 2 });
   const opt = new SGD([...layer.parameters(), ...head.parameters()], { lr: 1e-3 });
-  const x = { data: filled(B * T * H, 3), shape: [B, T, H], lengths };
+  const x = { data: uniform(B * T * H, 1, 3), shape: [B, T, H], lengths };
   const targets = Array.from({ length: B }, (_, b) => b % 10);
   return () => {
     opt.zeroGrad();

@@ -33,7 +33,8 @@ export function trainFlops(c: StepConfig): number {
   return 3 * forwardFlops(c);
 }
 
-function uniform(n: number, scale: number, seed: number): Float32Array {
+/** Deterministic uniform(−scale, scale) data (an LCG), the same sequence for every system and bench. */
+export function uniform(n: number, scale: number, seed: number): Float32Array {
   let s = seed >>> 0;
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from '../compare/workloads.js';
+import { uniform as scaledUniform } from '../workload.js';
 
 export interface Runner {
   /** one step of the workload (a training step, an inference batch, one decode step, one sgemm) */
@@ -31,15 +32,9 @@ export function peerRequire(peersDir = PEERS_DIR): NodeRequire {
   return createRequire(join(peersDir, 'package.json'));
 }
 
-/** Deterministic uniform(-1, 1) data (LCG), so every system sees inputs of the same kind. */
+/** Deterministic uniform(-1, 1) data (bench/workload.ts's LCG), so every system sees inputs of the same kind. */
 export function uniform(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296) * 2 - 1;
-  }
-  return a;
+  return scaledUniform(n, 1, seed);
 }
 
 export function targetsFor(B: number, classes: number): number[] {

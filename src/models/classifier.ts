@@ -11,8 +11,6 @@
  *
  * State dict names: embedding.weight, rnn.weight_ih_l0 …, head.weight, head.bias.
  */
-import type { BackendChoice } from '../backend/select.js';
-import type { Backend } from '../backend/backend.js';
 import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
@@ -29,31 +27,17 @@ import { poolBackward, poolForward, type PoolState, type Pooling } from './pooli
 import { checkClassifierExample, collateClassifier, type CheckedClassifierExample, type ClassifierBatch } from './classifier-data.js';
 import { multiLabelMetrics, multiLabelSums, singleLabelMetrics, singleLabelSums } from './classifier-metrics.js';
 import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
-import { buildTokenEncoder, checkEncoderChoice, checkEncoderSizes } from './token-encoder.js';
+import { buildTokenEncoder, checkEncoderChoice, checkEncoderSizes, type TokenEncoderOptions } from './token-encoder.js';
 
 export type { ClassifierExample, MultiLabelExample, CheckedClassifierExample, ClassifierBatch } from './classifier-data.js';
 
-export interface ClassifierOptions {
-  vocabSize: number;
-  embeddingDim: number;
-  hiddenSize: number;
+/** The token encoder's options (token-encoder.ts), the classes and how the outputs are pooled. */
+export interface ClassifierOptions extends TokenEncoderOptions {
   /** classes (>= 2), or for a multi-label model the number of independent labels (>= 1) */
   numClasses: number;
-  /** 'rnn' (with `nonlinearity`), 'lstm' or 'gru' */
-  cell?: 'rnn' | 'lstm' | 'gru';
-  nonlinearity?: 'tanh' | 'relu';
-  numLayers?: number;
-  bidirectional?: boolean;
-  dropout?: number;
-  /** the padding id: its embedding row stays zero; batches are padded with it (default 0) */
-  paddingIdx?: number;
   pooling?: Pooling;
   /** sigmoid per class and binary cross-entropy; examples `{ ids, labels }` (default false) */
   multiLabel?: boolean;
-  backend?: BackendChoice | Backend;
-  threads?: number;
-  seed?: number;
-  dtype?: DType;
 }
 
 export interface TrainStepResult {

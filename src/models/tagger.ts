@@ -10,8 +10,6 @@
  *
  * State dict names: embedding.weight, rnn.weight_ih_l0 …, head.weight, head.bias.
  */
-import type { BackendChoice } from '../backend/select.js';
-import type { Backend } from '../backend/backend.js';
 import { Embedding, type IdTensor } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { Module } from '../layers/module.js';
@@ -19,30 +17,17 @@ import { LayerBusyError, type RecurrentLayer, type RecurrentOutput } from '../la
 import { crossEntropy } from '../train/losses.js';
 import type { MetricSums, TrainableModel } from '../train/trainable.js';
 import { padSequences } from '../data/batching.js';
-import type { DType, Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { shapeToString } from '../tensor.js';
 import { checkInt, describe } from '../errors.js';
 import { checkSize } from '../limits.js';
 import { argmaxRows, tagCounts, taggerMetrics } from './tagger-metrics.js';
 import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
-import { buildTokenEncoder, checkEncoderChoice, checkEncoderSizes } from './token-encoder.js';
+import { buildTokenEncoder, checkEncoderChoice, checkEncoderSizes, type TokenEncoderOptions } from './token-encoder.js';
 
-export interface TaggerOptions {
-  vocabSize: number;
-  embeddingDim: number;
-  hiddenSize: number;
+/** The token encoder's options (token-encoder.ts) and the number of tags. */
+export interface TaggerOptions extends TokenEncoderOptions {
   numTags: number;
-  /** 'rnn' (with `nonlinearity`), 'lstm' or 'gru' */
-  cell?: 'rnn' | 'lstm' | 'gru';
-  nonlinearity?: 'tanh' | 'relu';
-  numLayers?: number;
-  bidirectional?: boolean;
-  dropout?: number;
-  paddingIdx?: number;
-  backend?: BackendChoice | Backend;
-  threads?: number;
-  seed?: number;
-  dtype?: DType;
 }
 
 /** One example as given: ids and one tag per id (number[] or Int32Array, equal lengths ≥ 1). */

@@ -17,11 +17,13 @@ export interface TokenEncoderOptions {
   vocabSize: number;
   embeddingDim: number;
   hiddenSize: number;
+  /** 'rnn' (with `nonlinearity`), 'lstm' or 'gru' */
   cell?: 'rnn' | 'lstm' | 'gru';
   nonlinearity?: 'tanh' | 'relu';
   numLayers?: number;
   bidirectional?: boolean;
   dropout?: number;
+  /** the padding id: its embedding row stays zero; batches are padded with it (default 0) */
   paddingIdx?: number;
   backend?: BackendChoice | Backend;
   threads?: number;
