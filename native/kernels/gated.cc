@@ -1,14 +1,9 @@
 // The non-inline helpers of gated.h: packing the gate-interleaved W_hh, the input projection, the combined
-// biases, and the products over all T·B rows after the BPTT loop (with a cache-friendly transpose).
+// biases, and the products over all T·B rows after the BPTT loop.
 #include "gated.h"
 
 #include <vector>
 
-#if defined(FASTRNN_GATED_X86)
-// GCC 12 warns (falsely) inside its own avx512fintrin.h undefined-vector idiom.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#endif
 
 namespace fastrnn {
 namespace gated {
@@ -55,132 +50,8 @@ bool combine_biases(const float* b_ih, const float* b_hh, i64 GH, i64 hh_cols, f
 }
 
 namespace {
+constexpr i64 kCols = 16;  // columns per work item of column_sums
 
-// ---- transpose of one block of ≤ 16 columns over all rows, with double column sums ----
-//
-// Full cache lines in, full cache lines out: rows of a [T·B, GH] gradient are a power-of-two stride
-// apart, so walking a column directly would keep hitting the same few cache sets.
-
-constexpr i64 kCols = 16;
-
-// Rows [r, rows) one element at a time (the tail of the vector builds, and the whole baseline build).
-void transpose_rows_scalar(const float* src, i64 r, i64 rows, i64 cols, i64 c0, i64 w, float* dst, double* sum) {
-  float tile[kCols][kCols];
-  for (; r < rows; r += kCols) {
-    const i64 n = rows - r < kCols ? rows - r : kCols;
-    for (i64 i = 0; i < n; i++) {
-      const float* s = src + (r + i) * cols + c0;
-      for (i64 c = 0; c < w; c++) {
-        tile[i][c] = s[c];
-        sum[c] += s[c];
-      }
-    }
-    for (i64 c = 0; c < w; c++) {
-      float* d = dst + (c0 + c) * rows + r;
-      for (i64 i = 0; i < n; i++) d[i] = tile[i][c];
-    }
-  }
-}
-
-#if defined(FASTRNN_GATED_X86)
-__attribute__((target("avx512f"))) void transpose_block_avx512(const float* src, i64 rows, i64 cols, i64 c0, i64 w,
-                                                               float* dst, double* sum) {
-  const __mmask16 m = w >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << w) - 1u);
-  __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
-  i64 r = 0;
-  for (; r + 16 <= rows; r += 16) {
-    __m512 v[16], t[16];
-    for (int i = 0; i < 16; i++) {
-      v[i] = _mm512_maskz_loadu_ps(m, src + (r + i) * cols + c0);
-      lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v[i])));
-      hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v[i]), 1))));
-    }
-    for (int i = 0; i < 16; i += 2) {
-      t[i] = _mm512_unpacklo_ps(v[i], v[i + 1]);
-      t[i + 1] = _mm512_unpackhi_ps(v[i], v[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-      v[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-      v[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-      v[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-      v[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int i = 0; i < 16; i += 8) {
-      for (int j = 0; j < 4; j++) {
-        t[i + j] = _mm512_shuffle_f32x4(v[i + j], v[i + j + 4], 0x88);
-        t[i + j + 4] = _mm512_shuffle_f32x4(v[i + j], v[i + j + 4], 0xdd);
-      }
-    }
-    for (int j = 0; j < 8; j++) {
-      v[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
-      v[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
-    }
-    for (i64 c = 0; c < w; c++) _mm512_storeu_ps(dst + (c0 + c) * rows + r, v[c]);
-  }
-  _mm512_storeu_pd(sum, lo);
-  _mm512_storeu_pd(sum + 8, hi);
-  transpose_rows_scalar(src, r, rows, cols, c0, w, dst, sum);
-}
-
-__attribute__((target("avx2,fma"))) void transpose_block_avx2(const float* src, i64 rows, i64 cols, i64 c0, i64 w,
-                                                              float* dst, double* sum) {
-  // Two halves of 8 columns, rows 8 at a time.
-  alignas(32) static const int kLane[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-  i64 done = rows;
-  for (i64 h0 = 0; h0 < w; h0 += 8) {
-    const i64 hw = w - h0 < 8 ? w - h0 : 8;
-    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kLane + 8 - hw));
-    __m256d lo = _mm256_loadu_pd(sum + h0), hi = _mm256_loadu_pd(sum + h0 + 4);
-    i64 r = 0;
-    for (; r + 8 <= rows; r += 8) {
-      __m256 v[8], t[8];
-      for (int i = 0; i < 8; i++) {
-        v[i] = _mm256_maskload_ps(src + (r + i) * cols + c0 + h0, m);
-        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v[i])));
-        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v[i], 1)));
-      }
-      for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
-      }
-      for (int i = 0; i < 8; i += 4) {
-        v[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        v[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        v[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        v[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-      }
-      for (int j = 0; j < 4; j++) {
-        t[j] = _mm256_permute2f128_ps(v[j], v[j + 4], 0x20);
-        t[j + 4] = _mm256_permute2f128_ps(v[j], v[j + 4], 0x31);
-      }
-      for (i64 c = 0; c < hw; c++) _mm256_storeu_ps(dst + (c0 + h0 + c) * rows + r, t[c]);
-    }
-    _mm256_storeu_pd(sum + h0, lo);
-    _mm256_storeu_pd(sum + h0 + 4, hi);
-    done = r;
-  }
-  transpose_rows_scalar(src, done, rows, cols, c0, w, dst, sum);
-}
-#endif
-
-using BlockFn = void (*)(const float*, i64, i64, i64, i64, float*, double*);
-
-void transpose_block_baseline(const float* src, i64 rows, i64 cols, i64 c0, i64 w, float* dst, double* sum) {
-  transpose_rows_scalar(src, 0, rows, cols, c0, w, dst, sum);
-}
-
-BlockFn pick_block(Isa isa) {
-#if defined(FASTRNN_GATED_X86)
-  if (isa == Isa::Avx512) return &transpose_block_avx512;
-  if (isa == Isa::Avx2) return &transpose_block_avx2;
-#endif
-  (void)isa;
-  return &transpose_block_baseline;
-}
-
-}  // namespace
-
-namespace {
 struct ColumnSums {
   static FASTRNN_GATED_INLINE void run(const float* __restrict src, i64 rows, i64 cols, i64 c0, i64 w, double* __restrict sum) {
     for (i64 r = 0; r < rows; r++) {
@@ -205,21 +76,6 @@ void column_sums(const Context& ctx, const float* src, i64 rows, i64 cols, float
       if (db_b) db_b[c0 + c] = static_cast<float>(db_b[c0 + c] + sum[c]);
     }
   });
-}
-
-void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, float* dst, float* db_a, float* db_b) {
-  const BlockFn fn = pick_block(isa_of(*ctx.ops));
-  const i64 blocks = (cols + kCols - 1) / kCols;
-  auto block = [&](i64 b) {
-    const i64 c0 = b * kCols, w = cols - c0 < kCols ? cols - c0 : kCols;
-    alignas(64) double sum[kCols] = {};
-    fn(src, rows, cols, c0, w, dst, sum);
-    for (i64 c = 0; c < w; c++) {
-      if (db_a) db_a[c0 + c] = static_cast<float>(db_a[c0 + c] + sum[c]);
-      if (db_b) db_b[c0 + c] = static_cast<float>(db_b[c0 + c] + sum[c]);
-    }
-  };
-  ctx.pool->parallel_for(blocks, rows * cols < (1 << 16) ? 1 : ctx.threads, block);
 }
 
 }  // namespace gated
@@ -248,9 +104,10 @@ static void small_weight_gradients(const Context& ctx, const WeightGradArgs& a) 
 }
 
 // The weight-gradient GEMMs take each gradient [rows, GH] as Aᵀ through a strided view (the GEMM packs it;
-// no transposed copy is kept), and the bias gradients are its column sums. The B operands are packed straight from where the rows live: x (gathered by
-// pack_b_rows in packed mode) and, for dW_hh, h_{t−1} of every work row — y of the previous step or h0 —
-// so one product covers every step (null h0 rows pack as zeros).
+// no transposed copy is kept), and the bias gradients are its column sums. The B operands are packed
+// straight from where the rows live: x (gathered by pack_b_rows in packed mode) and, for dW_hh, h_{t−1} of
+// every work row — y of the previous step or h0 — so one product covers every step (null h0 rows pack as
+// zeros).
 void weight_gradients(const Context& ctx, const WeightGradArgs& a) {
   using namespace gated;
   const SimdOps& ops = *ctx.ops;

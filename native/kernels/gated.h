@@ -29,11 +29,10 @@ constexpr int kSlotWeightIh = kScratchWeightIh;  // packed W_ih (W_ih as B for d
 constexpr int kSlotWeightHh = kScratchWeightHh;  // packed W_hh (gate-interleaved in the forward)
 constexpr int kSlotSteps = kScratchSteps;        // [T,B,GH]: input projection (inference) / dpre, dgi
 constexpr int kSlotBigB = kScratchBigB;          // packed x or y for the weight gradients
-constexpr int kSlotStepsT = kScratchStepsT;      // [GH, T·B]: a gradient transposed for dW
 constexpr int kSlotStep = 4;                     // one step's [B, ·] product (+ the combined bias)
 constexpr int kSlotAux = 5;                      // W_hh reordered before packing / dc / cell-state ring
 constexpr int kSlotSteps2 = 6;                   // [T,B,GH]: dgh (GRU)
-static_assert(kSlotSteps2 < kScratchSlots && kSlotStepsT < kScratchSlots, "too few scratch slots in common.h");
+static_assert(kSlotSteps2 < kScratchSlots, "too few scratch slots in common.h");
 
 // Floats staged per call of the path's vector tanh in the step epilogues.
 constexpr i64 kStage = 256;
@@ -194,13 +193,8 @@ void input_projection(const Context& ctx, const Plan& plan, i64 I, i64 GH, const
 // r ⊙ (W_hn h + b_hn).
 bool combine_biases(const float* b_ih, const float* b_hh, i64 GH, i64 hh_cols, float* out);
 
-// dst[c·rows + r] = src[r·cols + c] (a [rows, cols] matrix transposed), and for each non-null db,
-// db[c] += Σ_r src[r, c] summed in double in row order. Parallel over column blocks; the result does not
-// depend on the thread count (nor on the SIMD path).
-void transpose_sum(const Context& ctx, const float* src, i64 rows, i64 cols, float* dst, float* db_a, float* db_b);
-
-// Only the sums of transpose_sum, the same values: for each non-null db, db[c] += Σ_r src[r, c] in double in
-// row order. Parallel over column blocks.
+// For each non-null db, db[c] += Σ_r src[r, c] of a [rows, cols] matrix, summed in double in row order.
+// Parallel over column blocks; the result does not depend on the thread count (nor on the SIMD path).
 void column_sums(const Context& ctx, const float* src, i64 rows, i64 cols, float* db_a, float* db_b);
 
 // Rows [0, n) × columns [c0, c1) of a step's rows, brought towards L2 while the step's GEMM runs.

@@ -243,11 +243,9 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
       for (i64 w = 0; w < plan.rows; w++) hr[w] = htil + w * H;
       small_atb(ctx, plan.rows, P, H, dhp, P, hr.data(), a.dw_hr);
     } else {
-      float* dT = scratch(gated::kSlotStepsT, static_cast<std::size_t>(plan.rows * P));
-      gated::transpose_sum(ctx, dhp, plan.rows, P, dT, nullptr, nullptr);
       float* hp = scratch(gated::kSlotBigB, packed_b_size(ops, plan.rows, H));
       ops.pack_b(ctx, MatView{htil, H, 1}, plan.rows, H, hp);
-      ops.gemm(ctx, P, H, plan.rows, MatView{dT, plan.rows, 1}, hp, a.dw_hr, H, true, nullptr);
+      ops.gemm(ctx, P, H, plan.rows, MatView{dhp, 1, P}, hp, a.dw_hr, H, true, nullptr);  // dhᵀ as a strided view
     }
   }
   times_whh(0, B);  // dh0 (by rank) = dpre_first · W_hh
