@@ -255,7 +255,7 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
     } else if (hprev) {
       const auto before = [&](i64 c0, i64 c1) {
         const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
-        for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
+        for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(st.gates, 0, n, gate * H + u0, gate * H + u1);
       };
       const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, 0, n, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
       gated::grouped_gemm(ctx, n, L.np, H, hprev, ldh, whh, R, L.np, false, before, after);
@@ -312,10 +312,10 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
     const i64 n = plan.count[s - 1];
     seed(plan.count[s], n);
     const auto before = [&](i64 c0, i64 c1) {
-      for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(prev.gates, n, gate * H + c0, gate * H + c1);
-      gated::prefetch_rows(prev.hns, n, c0, c1);
-      gated::prefetch_rows(prev.hprev, n, c0, c1);
-      gated::prefetch_rows(prev.dy, n, c0, c1);
+      for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(prev.gates, 0, n, gate * H + c0, gate * H + c1);
+      gated::prefetch_rows(prev.hns, 0, n, c0, c1);
+      gated::prefetch_rows(prev.hprev, 0, n, c0, c1);
+      gated::prefetch_rows(prev.dy, 0, n, c0, c1);
     };
     const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
     const float* d = dgh + plan.base[s] * G3;

@@ -28,6 +28,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "batch_split.h"
 #include "gated.h"
 #include "lstm_steps.h"
 #include "gemm/gemm.h"
@@ -92,41 +93,48 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
   };
 
   const float* y = a.y + q.y_offset;
-  for (i64 s = 0; s < plan.steps; s++) {
-    const i64 n = plan.count[s];
-    const FwdStep st{ctx.ops, rows, L, bias, step_rows(plan, s, gates, G4, false), cell_rows(s),
-                     s == 0 ? rank_rows(c0r, H) : cell_rows(s - 1), out_rows(s),
-                     hring && !proj ? hring + (s & 1) * BP : nullptr};
-    const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BP : y + plan.base[s - 1] * q.y_stride;
-    const i64 ldh = s == 0 || hring ? P : plan.stride * q.y_stride;
-    if (hprev && small) {
-      small_step(ctx, n, G4, P, hprev, ldh, a.w_hh, wht, plain, G4, false);
-      gated::interleave_rows(plain, n, L, R);
-      rows(st, R, L.np, 0, n, 0, L.panels);
-    } else if (hprev) {
-      const auto before = [&](i64 c0, i64 c1) {
-        const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
-        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
-      };
-      const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, 0, n, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
-      gated::grouped_gemm(ctx, n, L.np, P, hprev, ldh, whh, R, L.np, false, before, after);
-    } else {
-      rows(st, nullptr, 0, 0, n, 0, L.panels);
-    }
-    if (proj) {
-      // h_t = h̃_t · W_hrᵀ, into y's rows (natural mode) or the ring (packed), then y.
-      const float* A = st.y.row(0);
-      const i64 lda = a.cache ? plan.stride * H : H;
-      float* C = hring ? hring + (s & 1) * BP : a.y + q.y_offset + plan.base[s] * q.y_stride;
-      const i64 ldc = hring ? P : plan.stride * q.y_stride;
-      if (small) small_abt(ctx, n, P, H, A, lda, a.w_hr, C, ldc, false);
-      else ops.gemm(ctx, n, P, H, MatView{A, lda, 1}, whr, C, ldc, false, nullptr);
-      if (hring) {
-        const StepRows yr = step_rows(plan, s, y, q.y_stride, true);
-        for (i64 j = 0; j < n; j++) std::memcpy(yr.row(j), C + j * P, sizeof(float) * P);
+  // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    for (i64 s = 0; s < plan.steps; s++) {
+      const i64 n = running_in(plan, s, j0, j1);
+      if (n <= 0) break;  // ranks run longest first: none of this range is left
+      const i64 r1 = j0 + n;
+      const FwdStep st{ctx.ops, rows, L, bias, step_rows(plan, s, gates, G4, false), cell_rows(s),
+                       s == 0 ? rank_rows(c0r, H) : cell_rows(s - 1), out_rows(s),
+                       hring && !proj ? hring + (s & 1) * BP : nullptr};
+      const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BP : y + plan.base[s - 1] * q.y_stride;
+      const i64 ldh = s == 0 || hring ? P : plan.stride * q.y_stride;
+      if (hprev && small) {
+        small_step(c, n, G4, P, hprev + j0 * ldh, ldh, a.w_hh, wht, plain + j0 * G4, G4, false);
+        gated::interleave_rows(plain + j0 * G4, n, L, R + j0 * L.np);
+        rows(st, R, L.np, j0, r1, 0, L.panels);
+      } else if (hprev) {
+        const auto before = [&](i64 c0, i64 c1) {
+          const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
+          for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(st.gates, j0, r1, gate * H + u0, gate * H + u1);
+        };
+        const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, j0, r1, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
+        gated::grouped_gemm(c, n, L.np, P, hprev + j0 * ldh, ldh, whh, R + j0 * L.np, L.np, false, before, after);
+      } else {
+        rows(st, nullptr, 0, j0, r1, 0, L.panels);
+      }
+      if (proj) {
+        // h_t = h̃_t · W_hrᵀ, into y's rows (natural mode) or the ring (packed), then y.
+        const float* A = st.y.row(j0);
+        const i64 lda = a.cache ? plan.stride * H : H;
+        float* C = hring ? hring + (s & 1) * BP + j0 * P : a.y + q.y_offset + plan.base[s] * q.y_stride;
+        const i64 ldc = hring ? P : plan.stride * q.y_stride;
+        if (!hring) C += j0 * ldc;
+        if (small) small_abt(c, n, P, H, A, lda, a.w_hr, C, ldc, false);
+        else ops.gemm(c, n, P, H, MatView{A, lda, 1}, whr, C, ldc, false, nullptr);
+        if (hring) {
+          const StepRows yr = step_rows(plan, s, y, q.y_stride, true);
+          for (i64 j = 0; j < n; j++) std::memcpy(yr.row(j0 + j), C + j * P, sizeof(float) * P);
+        }
       }
     }
-  }
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const i64 s = plan.last[j], b = plan.batch[j];
     std::memcpy(a.hN + b * P, step_rows(plan, s, y, q.y_stride, true).row(j), sizeof(float) * P);
@@ -196,10 +204,10 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
       const i64 n = plan.count[s - 1];
       seed(plan.count[s], n);
       const auto before = [&](i64 c0, i64 c1) {
-        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(prev.gates, n, gate * H + c0, gate * H + c1);
-        gated::prefetch_rows(prev.cells, n, c0, c1);
-        gated::prefetch_rows(prev.cprev, n, c0, c1);
-        gated::prefetch_rows(prev.dy, n, c0, c1);
+        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(prev.gates, 0, n, gate * H + c0, gate * H + c1);
+        gated::prefetch_rows(prev.cells, 0, n, c0, c1);
+        gated::prefetch_rows(prev.cprev, 0, n, c0, c1);
+        gated::prefetch_rows(prev.dy, 0, n, c0, c1);
       };
       const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
       if (small) {
