@@ -14,6 +14,7 @@
 // where the last four run once over all work rows after the loop (weight_gradients, gated.cc).
 #include <cstring>
 
+#include "batch_split.h"
 #include "gated.h"
 #include "gemm/gemm.h"
 #include "recurrent.h"
@@ -132,17 +133,23 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
   const ActCtx actx{ctx.ops, act};
   const Epilogue epi{&act_epilogue, &actx};
   const i64 lds = plan.stride * ld;  // between ranks within one step
-  for (i64 s = 0; s < plan.steps; s++) {
-    float* yt = yw + plan.base[s] * ld;
-    const float* prev = s == 0 ? h0r : yw + plan.base[s - 1] * ld;
-    const i64 ldp = s == 0 ? H : lds;
-    if (prev && !small) {
-      ops.gemm(ctx, plan.count[s], H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
-      continue;
+  // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    for (i64 s = 0; s < plan.steps; s++) {
+      const i64 n = running_in(plan, s, j0, j1);
+      if (n <= 0) break;  // ranks run longest first: none of this range is left
+      float* yt = yw + plan.base[s] * ld + j0 * lds;
+      const i64 ldp = s == 0 ? H : lds;
+      const float* prev = s == 0 ? (h0r ? h0r + j0 * H : nullptr) : yw + plan.base[s - 1] * ld + j0 * lds;
+      if (prev && !small) {
+        ops.gemm(c, n, H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
+        continue;
+      }
+      if (prev) small_step(c, n, H, H, prev, ldp, a.w_hh, wht, yt, lds, true);
+      act_rows(actx, yt, lds, 0, n, 0, H);
     }
-    if (prev) small_step(ctx, plan.count[s], H, H, prev, ldp, a.w_hh, wht, yt, lds, true);
-    act_rows(actx, yt, lds, 0, plan.count[s], 0, H);
-  }
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     std::memcpy(a.hN + plan.batch[j] * H, yw + plan.work(plan.last[j], j) * ld, sizeof(float) * H);
   }
