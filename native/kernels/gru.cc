@@ -311,31 +311,42 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
   auto seed = [&](i64 j0, i64 j1) {
     for (i64 j = j0; j < j1; j++) copy_or_zero(dh + j * H, a.dhN ? a.dhN + plan.batch[j] * H : nullptr, H);
   };
-  seed(0, plan.count[S - 1]);
-  rows(step(S - 1), dh, H, 0, plan.count[S - 1], 0, H);
   const i64 ldd = plan.stride * G3;
-  for (i64 s = S - 1; s >= 1; s--) {
-    const BwdStep prev = step(s - 1);
-    const i64 n = plan.count[s - 1];
-    seed(plan.count[s], n);
-    const auto before = [&](i64 c0, i64 c1) {
-      for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(prev.gates, 0, n, gate * H + c0, gate * H + c1);
-      gated::prefetch_rows(prev.hns, 0, n, c0, c1);
-      gated::prefetch_rows(prev.hprev, 0, n, c0, c1);
-      gated::prefetch_rows(prev.dy, 0, n, c0, c1);
-    };
-    const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
-    const float* d = dgh + plan.base[s] * G3;
-    if (small) {
-      small_ab(ctx, plan.count[s], H, G3, d, ldd, a.w_hh, dh, H, true);
-      after(0, H);
-    } else {
-      gated::grouped_gemm(ctx, plan.count[s], H, G3, d, ldd, whh, dh, H, true, before, after);
+  // Rows [j0, j1) of dh += the same rows of dgh_s · W_hh.
+  auto times_whh = [&](const Context& c, i64 s, i64 j0, i64 j1) {
+    const float* d = dgh + plan.base[s] * G3 + j0 * ldd;
+    if (small) small_ab(c, j1 - j0, H, G3, d, ldd, a.w_hh, dh + j0 * H, H, true);
+    else ops.gemm(c, j1 - j0, H, G3, MatView{d, ldd, 1}, whh, dh + j0 * H, H, true, nullptr);
+  };
+  // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
+  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    auto at = [&](i64 s) { return std::max(j0, std::min(j1, plan.count[s])); };
+    seed(j0, at(S - 1));
+    rows(step(S - 1), dh, H, j0, at(S - 1), 0, H);
+    for (i64 s = S - 1; s >= 1; s--) {
+      const i64 r1 = at(s - 1), m = at(s);
+      if (r1 == j0) continue;
+      const BwdStep prev = step(s - 1);
+      seed(m, r1);
+      const auto before = [&](i64 c0, i64 c1) {
+        for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(prev.gates, j0, r1, gate * H + c0, gate * H + c1);
+        gated::prefetch_rows(prev.hns, j0, r1, c0, c1);
+        gated::prefetch_rows(prev.hprev, j0, r1, c0, c1);
+        gated::prefetch_rows(prev.dy, j0, r1, c0, c1);
+      };
+      const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, j0, r1, c0, c1); };
+      if (small || m == j0) {
+        if (m > j0) times_whh(c, s, j0, m);
+        after(0, H);
+      } else {
+        const float* d = dgh + plan.base[s] * G3 + j0 * ldd;
+        gated::grouped_gemm(c, m - j0, H, G3, d, ldd, whh, dh + j0 * H, H, true, before, after);
+      }
     }
-  }
-  // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh.
-  if (small) small_ab(ctx, B, H, G3, dgh + plan.base[0] * G3, ldd, a.w_hh, dh, H, true);
-  else ops.gemm(ctx, B, H, G3, MatView{dgh + plan.base[0] * G3, ldd, 1}, whh, dh, H, true, nullptr);
+    times_whh(c, 0, j0, j1);  // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   scatter_ranks(plan, dh, H, a.dh0);
 
   weight_gradients(ctx, WeightGradArgs{&plan, &q, G3, dgi, dgh, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,

@@ -190,61 +190,72 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
     }
   };
   const i64 ldd = plan.stride * G4;
-  // dh (n rows, P columns) = dpre_s · W_hh.
-  auto times_whh = [&](i64 s, i64 n) {
-    const float* d = dpre + plan.base[s] * G4;
-    if (small) small_ab(ctx, n, P, G4, d, ldd, a.w_hh, dh, P, false);
-    else ops.gemm(ctx, n, P, G4, MatView{d, ldd, 1}, whh, dh, P, false, nullptr);
+  // Rows [j0, j1) of dh (P columns) = the same rows of dpre_s · W_hh.
+  auto times_whh = [&](const Context& c, i64 s, i64 j0, i64 j1) {
+    const float* d = dpre + plan.base[s] * G4 + j0 * ldd;
+    if (small) small_ab(c, j1 - j0, P, G4, d, ldd, a.w_hh, dh + j0 * P, P, false);
+    else ops.gemm(c, j1 - j0, P, G4, MatView{d, ldd, 1}, whh, dh + j0 * P, P, false, nullptr);
   };
-  if (!proj) {
-    seed(0, plan.count[S - 1]);
-    rows(step(S - 1), dh, H, 0, plan.count[S - 1], 0, H);
-    for (i64 s = S - 1; s >= 1; s--) {
-      const BwdStep prev = step(s - 1);
-      const i64 n = plan.count[s - 1];
-      seed(plan.count[s], n);
-      const auto before = [&](i64 c0, i64 c1) {
-        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(prev.gates, 0, n, gate * H + c0, gate * H + c1);
-        gated::prefetch_rows(prev.cells, 0, n, c0, c1);
-        gated::prefetch_rows(prev.cprev, 0, n, c0, c1);
-        gated::prefetch_rows(prev.dy, 0, n, c0, c1);
-      };
-      const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
-      if (small) {
-        times_whh(s, plan.count[s]);
-        after(0, H);
-      } else {
-        const float* d = dpre + plan.base[s] * G4;
-        gated::grouped_gemm(ctx, plan.count[s], H, G4, d, ldd, whh, dh, H, false, before, after);
-      }
-    }
-  } else {
-    // dh_t (P) = recurrent part + dy_t, kept per work row for dW_hr; dh̃ = dh_t · W_hr (H), then the cell.
-    float* dhp = scratch(kScratchGather, static_cast<std::size_t>(plan.rows * P));
-    float* dht = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
-    float* whr = small ? nullptr : scratch(kScratchWeightIh, packed_b_size(ops, P, H));
-    if (whr) ops.pack_b(ctx, MatView{a.w_hr, H, 1}, P, H, whr);  // W_hr as B[K=P, N=H]
-    for (i64 s = S - 1; s >= 0; s--) {
-      const i64 n = plan.count[s];
-      seed(s + 1 < S ? plan.count[s + 1] : 0, n);
-      const StepRows dyr = step_rows(plan, s, dy, q.y_stride, true);
-      const StepRows dhr = step_rows(plan, s, dhp, P, false);
-      for (i64 j = 0; j < n; j++) {
-        float* d = dhr.row(j);
-        const float* r = dh + j * P;
-        if (dy) {
-          const float* u = dyr.row(j);
-          for (i64 k = 0; k < P; k++) d[k] = r[k] + u[k];
+  float* dhp = proj ? scratch(kScratchGather, static_cast<std::size_t>(plan.rows * P)) : nullptr;
+  float* dht = proj ? scratch(kScratchStepsT, static_cast<std::size_t>(BH)) : nullptr;
+  float* whr = proj && !small ? scratch(kScratchWeightIh, packed_b_size(ops, P, H)) : nullptr;
+  if (whr) ops.pack_b(ctx, MatView{a.w_hr, H, 1}, P, H, whr);  // W_hr as B[K=P, N=H]
+  // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
+  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    auto at = [&](i64 s) { return s >= S ? j0 : std::max(j0, std::min(j1, plan.count[s])); };
+    if (!proj) {
+      seed(j0, at(S - 1));
+      rows(step(S - 1), dh, H, j0, at(S - 1), 0, H);
+      for (i64 s = S - 1; s >= 1; s--) {
+        const i64 r1 = at(s - 1), m = at(s);
+        if (r1 == j0) continue;
+        const BwdStep prev = step(s - 1);
+        seed(m, r1);
+        const auto before = [&](i64 c0, i64 c1) {
+          for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(prev.gates, j0, r1, gate * H + c0, gate * H + c1);
+          gated::prefetch_rows(prev.cells, j0, r1, c0, c1);
+          gated::prefetch_rows(prev.cprev, j0, r1, c0, c1);
+          gated::prefetch_rows(prev.dy, j0, r1, c0, c1);
+        };
+        const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, j0, r1, c0, c1); };
+        if (small || m == j0) {
+          if (m > j0) times_whh(c, s, j0, m);
+          after(0, H);
         } else {
-          std::memcpy(d, r, sizeof(float) * P);
+          const float* d = dpre + plan.base[s] * G4 + j0 * ldd;
+          gated::grouped_gemm(c, m - j0, H, G4, d, ldd, whh, dh + j0 * H, H, false, before, after);
         }
       }
-      const i64 lda = plan.stride * P;
-      if (small) small_ab(ctx, n, H, P, dhr.row(0), lda, a.w_hr, dht, H, false);
-      else ops.gemm(ctx, n, H, P, MatView{dhr.row(0), lda, 1}, whr, dht, H, false, nullptr);
-      rows(step(s), dht, H, 0, n, 0, H);
-      if (s > 0) times_whh(s, n);
+    } else {
+      // dh_t (P) = recurrent part + dy_t, kept per work row for dW_hr; dh̃ = dh_t · W_hr (H), then the cell.
+      for (i64 s = S - 1; s >= 0; s--) {
+        const i64 r1 = at(s), n = r1 - j0;
+        if (n == 0) continue;
+        seed(at(s + 1), r1);
+        const StepRows dyr = step_rows(plan, s, dy, q.y_stride, true);
+        const StepRows dhr = step_rows(plan, s, dhp, P, false);
+        for (i64 j = j0; j < r1; j++) {
+          float* d = dhr.row(j);
+          const float* r = dh + j * P;
+          if (dy) {
+            const float* u = dyr.row(j);
+            for (i64 k = 0; k < P; k++) d[k] = r[k] + u[k];
+          } else {
+            std::memcpy(d, r, sizeof(float) * P);
+          }
+        }
+        const i64 lda = plan.stride * P;
+        if (small) small_ab(c, n, H, P, dhr.row(j0), lda, a.w_hr, dht + j0 * H, H, false);
+        else ops.gemm(c, n, H, P, MatView{dhr.row(j0), lda, 1}, whr, dht + j0 * H, H, false, nullptr);
+        rows(step(s), dht, H, j0, r1, 0, H);
+        if (s > 0) times_whh(c, s, j0, r1);
+      }
     }
+    times_whh(c, 0, j0, j1);  // dh0 (by rank) = dpre_first · W_hh
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  if (proj) {
     // dW_hr += Σ_rows dh_tᵀ · h̃_t.
     if (plan.rows <= kSmallRows) {
       std::vector<const float*> hr(static_cast<std::size_t>(plan.rows));
@@ -256,7 +267,6 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
       ops.gemm(ctx, P, H, plan.rows, MatView{dhp, 1, P}, hp, a.dw_hr, H, true, nullptr);  // dhᵀ as a strided view
     }
   }
-  times_whh(0, B);  // dh0 (by rank) = dpre_first · W_hh
   scatter_ranks(plan, dh, P, a.dh0);
   if (a.dc0) scatter_ranks(plan, dc, H, a.dc0);
 

@@ -12,6 +12,7 @@
 //   dh_{t−1} = dpre_t · W_hh                  (the GEMM's epilogue turns it straight into dpre_{t−1})
 //   dW_ih += dpreᵀ · x,  dW_hh += dpreᵀ · h_prev,  db += Σ_rows dpre,  dx += dpre · W_ih
 // where the last four run once over all work rows after the loop (weight_gradients, gated.cc).
+#include <algorithm>
 #include <cstring>
 
 #include "batch_split.h"
@@ -181,9 +182,9 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
   }
   const i64 lds = plan.stride * H;
   // C (+)= A · W_hh for n rows: straight from W_hh for small batches, else the packed GEMM.
-  auto times_whh = [&](i64 n, const float* A, i64 lda, float* C, i64 ldc, const Epilogue* epi) {
-    if (!small) return ops.gemm(ctx, n, H, H, MatView{A, lda, 1}, whh, C, ldc, false, epi);
-    small_ab(ctx, n, H, H, A, lda, a.w_hh, C, ldc, false);
+  auto times_whh = [&](const Context& c, i64 n, const float* A, i64 lda, float* C, i64 ldc, const Epilogue* epi) {
+    if (!small) return ops.gemm(c, n, H, H, MatView{A, lda, 1}, whh, C, ldc, false, epi);
+    small_ab(c, n, H, H, A, lda, a.w_hh, C, ldc, false);
     if (epi) epi->fn(epi->ctx, C, ldc, 0, n, 0, H);
   };
   auto dact = [&](i64 s) {
@@ -197,18 +198,27 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
     const DactCtx dc = dact(s);
     dact_epilogue(&dc, d, lds, j0, j1, 0, H);
   };
-  seed(S - 1, 0, plan.count[S - 1]);
-  for (i64 s = S - 1; s >= 1; s--) {
-    const DactCtx dc = dact(s - 1);
-    const Epilogue epi{&dact_epilogue, &dc};
-    times_whh(plan.count[s], dpre + plan.base[s] * H, lds, dpre + plan.base[s - 1] * H, lds, &epi);
-    seed(s - 1, plan.count[s], plan.count[s - 1]);
-  }
-  {
-    float* dh0r = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
-    times_whh(B, dpre + plan.base[0] * H, lds, dh0r, H, nullptr);
-    scatter_ranks(plan, dh0r, H, a.dh0);
-  }
+  float* dh0r = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
+  // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
+  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    auto at = [&](i64 s) { return std::max(j0, std::min(j1, plan.count[s])); };
+    seed(S - 1, j0, at(S - 1));
+    for (i64 s = S - 1; s >= 1; s--) {
+      const i64 m = at(s);
+      if (m > j0) {
+        // The epilogue sees rows from j0 on: its views start there too.
+        const DactCtx d = dact(s - 1);
+        const DactCtx dc{d.act, d.dy.p ? from_rank(d.dy, j0) : d.dy, from_rank(d.y, j0)};
+        const Epilogue epi{&dact_epilogue, &dc};
+        times_whh(c, m - j0, dpre + plan.base[s] * H + j0 * lds, lds, dpre + plan.base[s - 1] * H + j0 * lds, lds, &epi);
+      }
+      seed(s - 1, m, at(s - 1));
+    }
+    times_whh(c, j1 - j0, dpre + plan.base[0] * H + j0 * lds, lds, dh0r + j0 * H, H, nullptr);
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  scatter_ranks(plan, dh0r, H, a.dh0);
   weight_gradients(ctx, WeightGradArgs{&plan, &q, H, dpre, dpre, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,
                                        a.db_ih, a.db_hh});
 }
