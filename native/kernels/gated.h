@@ -165,20 +165,6 @@ inline void prefetch_block(const float* base, i64 ld, i64 rows, i64 c0, i64 c1) 
   }
 }
 
-// Copies rows of a plain-order step product [rows, G·H] into the interleaved order (row stride L.np) the
-// step epilogues read (the small-batch path computes the product from the unpacked W_hh).
-inline void interleave_rows(const float* plain, i64 rows, const Interleave& L, float* R) {
-  const i64 GH = L.G * L.H;
-  for (i64 r = 0; r < rows; r++) {
-    for (i64 p = 0; p < L.panels; p++) {
-      const i64 nu = L.H - p * L.q < L.q ? L.H - p * L.q : L.q;
-      for (i64 g = 0; g < L.G; g++) {
-        std::memcpy(R + r * L.np + p * L.nr + g * L.q, plain + r * GH + g * L.H + p * L.q, sizeof(float) * nu);
-      }
-    }
-  }
-}
-
 // Packs W_hh [GH, K] (K = the size of h) as the B operand [K, N = np] of h·W_hhᵀ in interleaved column order.
 // tmp: np·K floats (W_hh's rows reordered); out: packed_b_size(ops, K, np) floats.
 void pack_interleaved(const Context& ctx, const float* w_hh, i64 K, const Interleave& L, float* tmp, float* out);

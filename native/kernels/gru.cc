@@ -27,6 +27,7 @@
 
 #include "batch_split.h"
 #include "gated.h"
+#include "lockstep.h"
 #include "gemm/gemm.h"
 #include "recurrent.h"
 #include "threads.h"
@@ -222,13 +223,14 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
   float* hns = a.cache ? a.cache + plan.rows * G3 : nullptr;
   gated::input_projection(ctx, plan, I, G3, a.x, a.w_ih, gates);
 
-  const Interleave L(3, H, ops.nr);
-  // Small batches read W_hh as stored (small.h) and interleave each step's product; larger ones pack it once.
+  // Small batches read W_hh as stored or as per-gate column tiles (small.h) and write each step's product in
+  // groups of kTileCols units (panel g of R holds units [64g, 64g + 64) of all three gates); larger ones
+  // pack it once, gate-interleaved in the GEMM's panel width.
   const bool small = B <= kSmallRows;
+  const Interleave L = small ? Interleave(3, H, 3 * kTileCols) : Interleave(3, H, ops.nr);
   float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, H, L.np));
   if (!small) gated::pack_interleaved(ctx, a.w_hh, H, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * H)), whh);
-  const float* wht = small ? transposed_for_steps(ctx, plan.steps, G3, H, a.w_hh, gated::kSlotWeightHh) : nullptr;
-  float* plain = small ? scratch(gated::kSlotSteps2, static_cast<std::size_t>(B * G3)) : nullptr;
+  const float* wht = small ? transposed_for_steps(ctx, plan.steps, 3, H, H, a.w_hh, gated::kSlotWeightHh) : nullptr;
   float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G3));
   float* bias = R + B * L.np;
   if (!gated::combine_biases(a.b_ih, a.b_hh, G3, 2 * H, bias)) bias = nullptr;
@@ -241,23 +243,37 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
   if (h0r) gather_ranks(plan, a.h0, H, h0r);
 
   const float* y = a.y + q.y_offset;
+  auto hprev_of = [&](i64 s) { return s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BH : y + plan.base[s - 1] * q.y_stride; };
+  auto ldh_of = [&](i64 s) { return s == 0 || hring ? H : plan.stride * q.y_stride; };
+  auto step_of = [&](i64 s) {
+    return FwdStep{ctx.ops, rows, L, bias, b_hn, step_rows(plan, s, gates, G3, false),
+                   step_rows(plan, s, hns, H, false), rank_rows(hprev_of(s), ldh_of(s)),
+                   step_rows(plan, s, y, q.y_stride, true), hring ? hring + (s & 1) * BH : nullptr};
+  };
+  if (small) {
+    // Units [64g, 64g + 64) of step s: their three gates' products into R's panel g, then their epilogue;
+    // lockstep.h runs the groups, one thread each.
+    const Context one{ctx.ops, ctx.pool, 1};
+    lockstep(ctx, plan.steps, L.panels, [&](i64 s, i64 g) {
+      const i64 n = plan.count[s], u0 = g * kTileCols, u1 = std::min(H, u0 + kTileCols);
+      const float* hprev = hprev_of(s);
+      if (hprev) {
+        for (i64 gate = 0; gate < 3; gate++)
+          small_step_units(one, n, H, H, hprev, ldh_of(s), a.w_hh, wht, gate, u0, u1, R + g * L.nr + gate * kTileCols, L.np, false);
+      }
+      rows(step_of(s), hprev ? R : nullptr, L.np, 0, n, g, g + 1);
+    });
+  }
   // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
     for (i64 s = 0; s < plan.steps; s++) {
       const i64 n = running_in(plan, s, j0, j1);
       if (n <= 0) break;  // ranks run longest first: none of this range is left
       const i64 r1 = j0 + n;
-      const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BH : y + plan.base[s - 1] * q.y_stride;
-      const i64 ldh = s == 0 || hring ? H : plan.stride * q.y_stride;
-      StepRows prev_rows = rank_rows(hprev, ldh);
-      const FwdStep st{ctx.ops, rows, L, bias, b_hn, step_rows(plan, s, gates, G3, false),
-                       step_rows(plan, s, hns, H, false), prev_rows, step_rows(plan, s, y, q.y_stride, true),
-                       hring ? hring + (s & 1) * BH : nullptr};
-      if (hprev && small) {
-        small_step(c, n, G3, H, hprev + j0 * ldh, ldh, a.w_hh, wht, plain + j0 * G3, G3, false);
-        gated::interleave_rows(plain + j0 * G3, n, L, R + j0 * L.np);
-        rows(st, R, L.np, j0, r1, 0, L.panels);
-      } else if (hprev) {
+      const float* hprev = hprev_of(s);
+      const i64 ldh = ldh_of(s);
+      const FwdStep st = step_of(s);
+      if (hprev) {
         const auto before = [&](i64 c0, i64 c1) {
           const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
           for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(st.gates, j0, r1, gate * H + u0, gate * H + u1);
@@ -269,7 +285,7 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
       }
     }
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  if (!small) for_each_rank_range(ctx, rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const float* h = step_rows(plan, plan.last[j], y, q.y_stride, true).row(j);
     std::memcpy(a.hN + plan.batch[j] * H, h, sizeof(float) * H);

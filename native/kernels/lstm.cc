@@ -30,6 +30,7 @@
 
 #include "batch_split.h"
 #include "gated.h"
+#include "lockstep.h"
 #include "lstm_steps.h"
 #include "gemm/gemm.h"
 #include "recurrent.h"
@@ -60,16 +61,16 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
   // (after the projection: in packed mode it used the gather slot for x)
   float* htil = !proj ? nullptr : a.cache ? a.cache + plan.rows * 5 * H : scratch(kScratchGather, static_cast<std::size_t>(BH));
 
-  const Interleave L(4, H, ops.nr);
-  // Small batches read W_hh (and W_hr) as stored (small.h) and interleave each step's product; larger ones
-  // pack them once.
+  // Small batches read W_hh (and W_hr) as stored or as per-gate column tiles (small.h) and write each step's
+  // product in groups of kTileCols units (panel g of R holds units [64g, 64g + 64) of all four gates);
+  // larger ones pack W_hh once, gate-interleaved in the GEMM's panel width.
   const bool small = B <= kSmallRows;
+  const Interleave L = small ? Interleave(4, H, 4 * kTileCols) : Interleave(4, H, ops.nr);
   float* whh = small ? nullptr : scratch(gated::kSlotWeightHh, packed_b_size(ops, P, L.np));
   if (!small) gated::pack_interleaved(ctx, a.w_hh, P, L, scratch(gated::kSlotAux, static_cast<std::size_t>(L.np * P)), whh);
-  const float* wht = small ? transposed_for_steps(ctx, plan.steps, G4, P, a.w_hh, gated::kSlotWeightHh) : nullptr;
+  const float* wht = small ? transposed_for_steps(ctx, plan.steps, 4, H, P, a.w_hh, gated::kSlotWeightHh) : nullptr;
   float* whr = proj && !small ? scratch(kScratchWeightIh, packed_b_size(ops, H, P)) : nullptr;
   if (whr) ops.pack_b(ctx, MatView{a.w_hr, 1, H}, H, P, whr);  // W_hrᵀ as B[K=H, N=P]
-  float* plain = small ? scratch(gated::kSlotSteps2, static_cast<std::size_t>(B * G4)) : nullptr;
   float* R = scratch(gated::kSlotStep, static_cast<std::size_t>(B * L.np + G4));
   float* bias = R + B * L.np;
   if (!gated::combine_biases(a.b_ih, a.b_hh, G4, G4, bias)) bias = nullptr;
@@ -93,21 +94,36 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
   };
 
   const float* y = a.y + q.y_offset;
+  auto step_of = [&](i64 s) {
+    return FwdStep{ctx.ops, rows, L, bias, step_rows(plan, s, gates, G4, false), cell_rows(s),
+                   s == 0 ? rank_rows(c0r, H) : cell_rows(s - 1), out_rows(s),
+                   hring && !proj ? hring + (s & 1) * BP : nullptr};
+  };
+  auto hprev_of = [&](i64 s) { return s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BP : y + plan.base[s - 1] * q.y_stride; };
+  auto ldh_of = [&](i64 s) { return s == 0 || hring ? P : plan.stride * q.y_stride; };
+  // Small batches: units [64g, 64g + 64) of step s — their four gates' products into R's panel g, then
+  // their epilogue (c runs the products; lockstep.h runs the groups on one thread each).
+  const Context one{ctx.ops, ctx.pool, 1};
+  auto small_group = [&](i64 s, i64 g) {
+    const i64 n = plan.count[s], u0 = g * kTileCols, u1 = std::min(H, u0 + kTileCols);
+    const float* hprev = hprev_of(s);
+    if (hprev) {
+      for (i64 gate = 0; gate < 4; gate++)
+        small_step_units(one, n, H, P, hprev, ldh_of(s), a.w_hh, wht, gate, u0, u1, R + g * L.nr + gate * kTileCols, L.np, false);
+    }
+    rows(step_of(s), hprev ? R : nullptr, L.np, 0, n, g, g + 1);
+  };
   // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
     for (i64 s = 0; s < plan.steps; s++) {
       const i64 n = running_in(plan, s, j0, j1);
       if (n <= 0) break;  // ranks run longest first: none of this range is left
       const i64 r1 = j0 + n;
-      const FwdStep st{ctx.ops, rows, L, bias, step_rows(plan, s, gates, G4, false), cell_rows(s),
-                       s == 0 ? rank_rows(c0r, H) : cell_rows(s - 1), out_rows(s),
-                       hring && !proj ? hring + (s & 1) * BP : nullptr};
-      const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BP : y + plan.base[s - 1] * q.y_stride;
-      const i64 ldh = s == 0 || hring ? P : plan.stride * q.y_stride;
-      if (hprev && small) {
-        small_step(c, n, G4, P, hprev + j0 * ldh, ldh, a.w_hh, wht, plain + j0 * G4, G4, false);
-        gated::interleave_rows(plain + j0 * G4, n, L, R + j0 * L.np);
-        rows(st, R, L.np, j0, r1, 0, L.panels);
+      const FwdStep st = step_of(s);
+      const float* hprev = hprev_of(s);
+      const i64 ldh = ldh_of(s);
+      if (small) {
+        c.pool->parallel_for(L.panels, c.threads, [&](i64 g) { small_group(s, g); });
       } else if (hprev) {
         const auto before = [&](i64 c0, i64 c1) {
           const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
@@ -134,7 +150,8 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
       }
     }
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  if (small && !proj) lockstep(ctx, plan.steps, L.panels, small_group);
+  else for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const i64 s = plan.last[j], b = plan.batch[j];
     std::memcpy(a.hN + b * P, step_rows(plan, s, y, q.y_stride, true).row(j), sizeof(float) * P);

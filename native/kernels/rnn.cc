@@ -17,6 +17,7 @@
 
 #include "batch_split.h"
 #include "gated.h"
+#include "lockstep.h"
 #include "gemm/gemm.h"
 #include "recurrent.h"
 #include "small.h"
@@ -125,7 +126,7 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
   const bool small = B <= kSmallRows;
   float* whh = small ? nullptr : scratch(kScratchWeightHh, packed_b_size(ops, H, H));
   if (!small) ops.pack_b(ctx, MatView{a.w_hh, 1, H}, H, H, whh);
-  const float* wht = small ? transposed_for_steps(ctx, plan.steps, H, H, a.w_hh, kScratchWeightHh) : nullptr;
+  const float* wht = small ? transposed_for_steps(ctx, plan.steps, 1, H, H, a.w_hh, kScratchWeightHh) : nullptr;
   float* h0r = nullptr;
   if (a.h0) {
     h0r = scratch(kScratchRanks, static_cast<std::size_t>(BH));
@@ -134,6 +135,17 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
   const ActCtx actx{ctx.ops, act};
   const Epilogue epi{&act_epilogue, &actx};
   const i64 lds = plan.stride * ld;  // between ranks within one step
+  if (small) {
+    // Units [64g, 64g + 64) of step s: their products, then f; lockstep.h runs the groups, one thread each.
+    const Context one{ctx.ops, ctx.pool, 1};
+    lockstep(ctx, plan.steps, (H + kTileCols - 1) / kTileCols, [&](i64 s, i64 g) {
+      const i64 n = plan.count[s], u0 = g * kTileCols, u1 = std::min(H, u0 + kTileCols);
+      float* yt = yw + plan.base[s] * ld;
+      const float* prev = s == 0 ? h0r : yw + plan.base[s - 1] * ld;
+      if (prev) small_step_units(one, n, H, H, prev, s == 0 ? H : lds, a.w_hh, wht, 0, u0, u1, yt + u0, lds, true);
+      act_rows(actx, yt, lds, 0, n, u0, u1);
+    });
+  }
   // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
     for (i64 s = 0; s < plan.steps; s++) {
@@ -142,15 +154,11 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
       float* yt = yw + plan.base[s] * ld + j0 * lds;
       const i64 ldp = s == 0 ? H : lds;
       const float* prev = s == 0 ? (h0r ? h0r + j0 * H : nullptr) : yw + plan.base[s - 1] * ld + j0 * lds;
-      if (prev && !small) {
-        ops.gemm(c, n, H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
-        continue;
-      }
-      if (prev) small_step(c, n, H, H, prev, ldp, a.w_hh, wht, yt, lds, true);
-      act_rows(actx, yt, lds, 0, n, 0, H);
+      if (prev) ops.gemm(c, n, H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
+      else act_rows(actx, yt, lds, 0, n, 0, H);
     }
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  if (!small) for_each_rank_range(ctx, rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     std::memcpy(a.hN + plan.batch[j] * H, yw + plan.work(plan.last[j], j) * ld, sizeof(float) * H);
   }

@@ -12,7 +12,7 @@ using gated::Isa;
 using gated::Variants;
 
 constexpr int kLanes = 16;  // independent partial sums per dot product (fixed: part of the result)
-constexpr i64 kCols = 64;   // output columns per work item
+constexpr i64 kCols = kTileCols;  // output columns per work item (and per tile)
 
 // Rows of A a weight row is used for while it sits in registers (each product's sum sequence is the same
 // whatever the blocking, so results are too).

@@ -34,20 +34,30 @@ void transpose_tiles(const Context& ctx, i64 N, i64 K, const float* W, float* Wt
 void small_ab_tiles(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* Wt, float* C, i64 ldc,
                     bool accumulate);
 
-// One step's C = A · Wᵀ (N outputs from W [N, K] as stored): through the tiles of Wᵀ when the call made them.
-inline void small_step(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda, const float* W, const float* Wt,
-                       float* C, i64 ldc, bool accumulate) {
-  if (Wt) small_ab_tiles(ctx, M, N, K, A, lda, Wt, C, ldc, accumulate);
-  else small_abt(ctx, M, N, K, A, lda, W, C, ldc, accumulate);
+// Columns per tile of transpose_tiles (and of the small path's unit groups, lockstep.h).
+constexpr i64 kTileCols = 64;
+
+// A gated W [G·H, K] transposed gate by gate into column tiles (gate g's tiles start at
+// g · column_tiles_size(H, K)) in scratch `slot`, when a small-batch call has enough steps to repay it;
+// else null.
+inline const float* transposed_for_steps(const Context& ctx, i64 steps, i64 G, i64 H, i64 K, const float* W, int slot) {
+  if (steps < kTransposeSteps) return nullptr;
+  const i64 per_gate = column_tiles_size(H, K);
+  float* Wt = scratch(slot, static_cast<std::size_t>(G * per_gate));
+  for (i64 g = 0; g < G; g++) transpose_tiles(ctx, H, K, W + g * H * K, Wt + g * per_gate);
+  return Wt;
 }
 
-// W [N, K] transposed into column tiles in scratch `slot` when a small-batch call has enough steps to repay
-// it, else null.
-inline const float* transposed_for_steps(const Context& ctx, i64 steps, i64 N, i64 K, const float* W, int slot) {
-  if (steps < kTransposeSteps) return nullptr;
-  float* Wt = scratch(slot, static_cast<std::size_t>(column_tiles_size(N, K)));
-  transpose_tiles(ctx, N, K, W, Wt);
-  return Wt;
+// One step's outputs for gate `gate`, units [u0, u1) (u0 a multiple of kTileCols): C[M, u1 − u0] = A ·
+// W[gate·H + u0 … gate·H + u1)ᵀ, through the gate's tiles when the call made them, else W as stored.
+inline void small_step_units(const Context& ctx, i64 M, i64 H, i64 K, const float* A, i64 lda, const float* W,
+                             const float* Wt, i64 gate, i64 u0, i64 u1, float* C, i64 ldc, bool accumulate) {
+  if (Wt) {
+    const float* tiles = Wt + gate * column_tiles_size(H, K) + u0 / kTileCols * K * kTileCols;
+    small_ab_tiles(ctx, M, u1 - u0, K, A, lda, tiles, C, ldc, accumulate);
+  } else {
+    small_abt(ctx, M, u1 - u0, K, A, lda, W + (gate * H + u0) * K, C, ldc, accumulate);
+  }
 }
 
 }  // namespace fastrnn
