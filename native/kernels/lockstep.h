@@ -31,6 +31,8 @@ inline void lockstep_pause() {
 #endif
 }
 
+constexpr int kLockstepSpins = 1024;  // pauses before a waiting thread starts yielding (5–60 µs by CPU)
+
 template <class F>
 void lockstep(const Context& ctx, i64 steps, i64 groups, F&& run) {
   const i64 total = steps * groups;
@@ -48,7 +50,12 @@ void lockstep(const Context& ctx, i64 steps, i64 groups, F&& run) {
       const i64 t = next.fetch_add(1, std::memory_order_relaxed);
       if (t >= total) return;
       const i64 s = t / groups, g = t % groups;
-      while (done.load(std::memory_order_acquire) < s * groups) lockstep_pause();
+      // Spin a little (a step is microseconds), then yield: the thread holding the ticket may have lost its
+      // core to another process, and spinning would only keep it off longer.
+      for (int spins = 0; done.load(std::memory_order_acquire) < s * groups; spins++) {
+        if (spins < kLockstepSpins) lockstep_pause();
+        else std::this_thread::yield();
+      }
       // A failed ticket still counts as done (nobody waits forever); the rest are skipped.
       if (!failed.load(std::memory_order_relaxed)) {
         try {
