@@ -17,13 +17,16 @@
  *
  * Ownership:
  *   - output, hN, cN (forward) and dInput, dh0, dc0 (backward) are new arrays on every call, owned by the
- *     caller; the layer never writes them again.
+ *     caller; the layer never writes them again. Opt-in: `{ out: { … } }` names caller-owned tensors to
+ *     write them into instead (recurrent-options.ts), so a loop passing the same ones allocates nothing.
  *   - backward reads, in place, the x given to the training forward and the output that forward returned
  *     (the last layer's y): do not modify either between forward and backward. lengths, h0 and c0 are
  *     copied, so those buffers may be reused at once; dOutput, dhN and dcN are only read during backward.
- *   - Reused between calls (grow-only, internal): per layer·direction training caches, intermediate
- *     layers' outputs, and the dInput buffers of layers above the first. A forward therefore replaces the
- *     previous one: backward always undoes the most recent training forward (repeatable, accumulating).
+ *   - Reused between calls (grow-only, internal): per layer·direction training caches, the output
+ *     sequence when it is not returned, intermediate layers' outputs, and the dInput buffers of layers
+ *     above the first. A forward therefore replaces the previous one: backward always undoes the most
+ *     recent training forward (repeatable, accumulating). `releaseBuffers()` drops them (workspaceBytes
+ *     says how much they hold); a dropped layer's buffers go with it.
  *
  * Forward and backward are written once (generators of kernel calls); `forward` runs them synchronously and
  * `forwardAsync` awaits the engine's async variant of each call, under a busy flag (LayerBusyError).
@@ -39,6 +42,7 @@ import { checkActivationCount, checkParameterCount, checkSize, recurrentParamete
 import { Rng } from '../random.js';
 import { Module } from './module.js';
 import { checkForwardInputs, checkUpstream, hSize, type SequenceTensor } from './recurrent-input.js';
+import { checkBackwardOptions, checkForwardOptions, type BackwardOptions, type ForwardOptions, type ReadArray } from './recurrent-options.js';
 import {
   backwardCalls, forwardCalls, Workspace,
   type DirectionParams, type KernelCall, type RecurrentInputGradients, type RecurrentOutput, type RecurrentStateGradients,
@@ -46,6 +50,7 @@ import {
 } from './recurrent-calls.js';
 
 export type { SequenceTensor } from './recurrent-input.js';
+export type { BackwardOptions, BackwardOutTensors, ForwardOptions, ForwardOutTensors } from './recurrent-options.js';
 export type { RecurrentInputGradients, RecurrentOutput, RecurrentStateGradients, RecurrentStates } from './recurrent-calls.js';
 
 export interface RecurrentOptions {
@@ -62,27 +67,6 @@ export interface RecurrentOptions {
   threads?: number;
   seed?: number;
   dtype?: DType;
-}
-
-export interface ForwardOptions {
-  /** default true; false: return { hN, cN } only, keeping the output sequence in the layer */
-  returnOutput?: boolean;
-}
-
-export interface BackwardOptions {
-  /** default true; false: skip dInput (neither computed nor allocated) */
-  inputGradient?: boolean;
-}
-
-/** A boolean call option (default true), checked: undefined options or key → true. */
-function callOption(where: string, options: unknown, key: string): boolean {
-  if (options === undefined) return true;
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: expected an options object, received ${describe(options)}`);
-  for (const k of Object.keys(options)) {
-    if (k !== key) throw new TypeError(`${where}: expected only { ${key}?: boolean }, received unknown key ${JSON.stringify(k)}`);
-  }
-  const v = (options as Record<string, unknown>)[key];
-  return v === undefined ? true : checkBoolean(`${where}.${key}`, v);
 }
 
 export interface RecurrentGradients {
@@ -193,10 +177,26 @@ export abstract class RecurrentLayer extends Module {
     return out;
   }
 
+  /** Bytes the layer keeps between calls in its internal buffers (training caches, hidden outputs, scratch). */
+  get workspaceBytes(): number {
+    return this.workspace.size * (this.dtype === 'float32' ? 4 : 8);
+  }
+
+  /**
+   * Drops the internal buffers kept between calls (and with them what backward needs: call forward again
+   * before the next backward). Parameters and their gradients stay. The next call allocates afresh.
+   */
+  releaseBuffers(): void {
+    this.checkIdle();
+    this.saved = null;
+    this.workspace.clear();
+  }
+
   /**
    * Runs the whole stack over a (possibly ragged) sequence batch. `{ returnOutput: false }` returns the final
    * states only (a many-to-one model): the output sequence stays in the layer's workspace instead of a
-   * fresh array for the caller.
+   * fresh array for the caller. `{ out: { output?, hN?, cN? } }` writes the results into those tensors
+   * (exact shapes and dtype, memory of their own) instead of new arrays.
    */
   forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false }): RecurrentStates;
   forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true }): RecurrentOutput;
@@ -209,7 +209,8 @@ export abstract class RecurrentLayer extends Module {
   /**
    * Backpropagation through time; accumulates parameter gradients and returns input gradients.
    * `{ inputGradient: false }` skips dInput (an input that needs no gradient): it is neither computed nor
-   * allocated, and the result holds dh0 (and dc0) only.
+   * allocated, and the result holds dh0 (and dc0) only. `{ out: { dInput?, dh0?, dc0? } }` writes the
+   * gradients into those tensors instead of new arrays.
    */
   backward(grads: RecurrentGradients | undefined, options: { inputGradient: false }): RecurrentStateGradients;
   backward(grads?: RecurrentGradients, options?: { inputGradient?: true }): RecurrentInputGradients;
@@ -236,25 +237,36 @@ export abstract class RecurrentLayer extends Module {
 
   private *forwardPlan(x: SequenceTensor, h0: Tensor | null, c0: Tensor | null, options?: ForwardOptions): Generator<KernelCall, RecurrentOutput | RecurrentStates, void> {
     const name = this.constructor.name;
-    const returnOutput = callOption(`${name}.forward(options)`, options, 'returnOutput');
     const input = checkForwardInputs(name, this, x, h0, c0);
     const { T, B } = input;
+    const reads: ReadArray[] = [['x', input.x], ['h0', input.h0], ['c0', input.c0], ...this.parameterArrays()];
+    const { returnOutput, out } = checkForwardOptions(name, options, this, T, B, reads);
     const LD = this.numLayers * this.numDirections;
     checkActivationCount(`${name}.forward(x)`, LD * cacheSize(this.cell, T, B, this.hiddenSize, this.stateSize) + (this.numLayers + 1) * T * B * this.numDirections * this.stateSize,
       `a batch of ${B} × ${T} steps through ${this.numLayers} layer(s) of hiddenSize ${this.hiddenSize}`);
     this.saved = null; // the workspace is about to be overwritten
-    const { result, saved } = yield* forwardCalls(this.stack(), input, returnOutput);
+    const { result, saved } = yield* forwardCalls(this.stack(), input, returnOutput, out);
     this.saved = saved;
     return result;
   }
 
   private *backwardPlan(grads: RecurrentGradients, options?: BackwardOptions): Generator<KernelCall, RecurrentInputGradients | RecurrentStateGradients, void> {
     const name = this.constructor.name;
-    const inputGradient = callOption(`${name}.backward(options)`, options, 'inputGradient');
     const saved = this.saved;
     if (!saved) throw new Error(`${name}.backward: call forward in training mode first (layer.train())`);
     const upstream = checkUpstream(name, this, grads, saved.T, saved.B);
-    return yield* backwardCalls(this.stack(), saved, upstream, inputGradient);
+    const reads: ReadArray[] = [
+      ['dOutput', upstream.dOutput], ['dhN', upstream.dhN], ['dcN', upstream.dcN],
+      ['the x of the training forward', saved.inputs[0]], ['the output of the training forward', saved.ys[saved.ys.length - 1]],
+      ...this.parameterArrays(),
+    ];
+    const { inputGradient, out } = checkBackwardOptions(name, options, this, saved.T, saved.B, reads);
+    return yield* backwardCalls(this.stack(), saved, upstream, inputGradient, out);
+  }
+
+  /** Parameter values and gradients, which no out tensor may overlap. */
+  private parameterArrays(): ReadArray[] {
+    return this.ownParameters().flatMap((p): ReadArray[] => [[p.name, p.value.data], [`${p.name} gradient`, p.grad.data]]);
   }
 
   private stack(): Stack {
