@@ -154,12 +154,14 @@ function checkArray(where: string, v: unknown, f: ArrayField, length: number, pr
   return { name: f.name, array: v, buffer, output: f.output };
 }
 
-/** Outputs must not share memory with any other array of the call. */
+/** Outputs must not share memory with any other array of the call. Index loops: no iterator garbage per call. */
 function checkNoOverlap(where: string, arrays: Checked[]): void {
-  for (const o of arrays) {
+  for (let i = 0; i < arrays.length; i++) {
+    const o = arrays[i];
     if (!o.output || o.array.length === 0) continue;
     const a0 = o.array.byteOffset, a1 = a0 + o.array.byteLength;
-    for (const p of arrays) {
+    for (let j = 0; j < arrays.length; j++) {
+      const p = arrays[j];
       if (p === o || p.buffer !== o.buffer || p.array.length === 0) continue;
       const b0 = p.array.byteOffset, b1 = b0 + p.array.byteLength;
       if (a0 < b1 && b0 < a1) throw new RangeError(`${where}: ${o.name} and ${p.name} share memory; outputs must not overlap other arrays`);
@@ -172,7 +174,8 @@ function checkCall(where: string, cell: unknown, args: unknown, fields: readonly
   const o = argsObject(where, args);
   const sizes = checkSizes(where, o, kind);
   const arrays: Checked[] = [];
-  for (const f of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     if (f.lstmOnly && kind !== 'lstm') {
       const v = o[f.name];
       if (v !== null && v !== undefined) throw new TypeError(`${where}: ${f.name}: expected null (${kind === 'gru' ? 'a GRU' : 'an RNN'} cell has no cell state), received ${describe(v)}`);

@@ -23,7 +23,7 @@ import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, zeros } from '../tensor.js';
 import type { CheckedInput, CheckedUpstream, LayerSizes, SequenceTensor } from './recurrent-input.js';
 import { hSize } from './recurrent-input.js';
-import type { BackwardOut, ForwardOut } from './recurrent-options.js';
+import { NO_BACKWARD_OUT, NO_FORWARD_OUT, type BackwardOut, type ForwardOut } from './recurrent-options.js';
 
 export type KernelCall =
   | { op: 'forward'; args: RecurrentForwardArgs }
@@ -144,9 +144,6 @@ function fresh(dtype: DType, n: number): FloatArray {
 function stateOf(data: FloatArray, s: number, B: number, n: number): FloatArray {
   return data.subarray(s * B * n, (s + 1) * B * n);
 }
-
-const NO_FORWARD_OUT: ForwardOut = { output: null, hN: null, cN: null };
-const NO_BACKWARD_OUT: BackwardOut = { dInput: null, dh0: null, dc0: null };
 
 /** A caller's out array as a tensor of `shape`, or a new zeroed one. */
 function outOrZeros(data: FloatArray | null, shape: number[], dtype: DType): Tensor {

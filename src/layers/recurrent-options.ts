@@ -54,8 +54,14 @@ export interface BackwardOut {
   dc0: FloatArray | null;
 }
 
+export const NO_FORWARD_OUT: ForwardOut = Object.freeze({ output: null, hN: null, cN: null });
+export const NO_BACKWARD_OUT: BackwardOut = Object.freeze({ dInput: null, dh0: null, dc0: null });
+
 /** An array the call reads, which an out tensor may not overlap. */
 export type ReadArray = readonly [name: string, data: FloatArray | null];
+
+/** The arrays a call reads, listed only when an out tensor is given (so a call without `out` allocates no list). */
+export type Reads = () => readonly ReadArray[];
 
 function overlaps(a: FloatArray, b: FloatArray): boolean {
   if (a.buffer !== b.buffer) return false;
@@ -64,8 +70,10 @@ function overlaps(a: FloatArray, b: FloatArray): boolean {
 }
 
 /** The options object's keys: only `flag` and `out` (undefined options → defaults). */
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
+
 function optionsObject(where: string, options: unknown, flag: string): Record<string, unknown> {
-  if (options === undefined) return {};
+  if (options === undefined) return NO_OPTIONS;
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: expected an options object, received ${describe(options)}`);
   for (const k of Object.keys(options)) {
     if (k !== flag && k !== 'out') {
@@ -79,13 +87,13 @@ function optionsObject(where: string, options: unknown, flag: string): Record<st
  * Checks `out` against the shapes the call's results have: expected[name] is the shape, or a string saying
  * why that result does not exist in this call (then giving it is a TypeError).
  */
-function checkOut(where: string, value: unknown, layer: LayerSizes, expected: Record<string, readonly number[] | string>, reads: readonly ReadArray[]): Record<string, FloatArray | null> {
-  const result: Record<string, FloatArray | null> = {};
-  for (const name of Object.keys(expected)) result[name] = null;
-  if (value === undefined || value === null) return result;
+function checkOut(where: string, value: unknown, layer: LayerSizes, expected: Record<string, readonly number[] | string>, reads: Reads): Record<string, FloatArray | null> | null {
+  if (value === undefined || value === null) return null;
   const names = Object.keys(expected);
   if (typeof value !== 'object') throw new TypeError(`${where}.out: expected an object { ${names.map((n) => `${n}?`).join(', ')} }, received ${describe(value)}`);
-  const given: [string, FloatArray][] = [];
+  const result: Record<string, FloatArray | null> = {};
+  for (const name of names) result[name] = null;
+  const given: ReadArray[] = [];
   for (const [name, t] of Object.entries(value as Record<string, unknown>)) {
     const label = `${where}.out.${name}`;
     if (!names.includes(name)) throw new TypeError(`${where}.out: expected only the keys ${names.join(', ')}, received unknown key ${JSON.stringify(name)}`);
@@ -97,17 +105,20 @@ function checkOut(where: string, value: unknown, layer: LayerSizes, expected: Re
     if (dtypeOf(data) !== layer.dtype) {
       throw new TypeError(`${label}: expected ${layer.dtype === 'float32' ? 'a Float32Array' : 'a Float64Array'} (the layer's dtype), received ${describe(data)}`);
     }
-    for (const [other, o] of [...given, ...reads]) {
-      if (o && overlaps(data, o)) throw new RangeError(`${label}: expected memory of its own, received an array that shares memory with ${other}`);
-    }
     given.push([`out.${name}`, data]);
     result[name] = data;
+  }
+  const others = reads();
+  for (let i = 0; i < given.length; i++) {
+    const [name, data] = given[i];
+    const clash = given.find((g, j) => j < i && overlaps(data!, g[1]!)) ?? others.find((r) => r[1] && overlaps(data!, r[1]));
+    if (clash) throw new RangeError(`${where}.${name}: expected memory of its own, received an array that shares memory with ${clash[0]}`);
   }
   return result;
 }
 
 /** forward's options: returnOutput and the checked out arrays. */
-export function checkForwardOptions(name: string, options: unknown, layer: LayerSizes, T: number, B: number, reads: readonly ReadArray[]): { returnOutput: boolean; out: ForwardOut } {
+export function checkForwardOptions(name: string, options: unknown, layer: LayerSizes, T: number, B: number, reads: Reads): { returnOutput: boolean; out: ForwardOut } {
   const where = `${name}.forward(options)`;
   const o = optionsObject(where, options, 'returnOutput');
   const returnOutput = o.returnOutput === undefined ? true : checkBoolean(`${where}.returnOutput`, o.returnOutput);
@@ -118,11 +129,11 @@ export function checkForwardOptions(name: string, options: unknown, layer: Layer
     hN: [LD, B, hSize(layer)],
     cN: layer.cell === 'lstm' ? [LD, B, layer.hiddenSize] : 'only an LSTM has a cell state',
   }, reads);
-  return { returnOutput, out: { output: out.output, hN: out.hN, cN: out.cN } };
+  return { returnOutput, out: out ? { output: out.output, hN: out.hN, cN: out.cN } : NO_FORWARD_OUT };
 }
 
 /** backward's options: inputGradient and the checked out arrays. */
-export function checkBackwardOptions(name: string, options: unknown, layer: LayerSizes, T: number, B: number, reads: readonly ReadArray[]): { inputGradient: boolean; out: BackwardOut } {
+export function checkBackwardOptions(name: string, options: unknown, layer: LayerSizes, T: number, B: number, reads: Reads): { inputGradient: boolean; out: BackwardOut } {
   const where = `${name}.backward(options)`;
   const o = optionsObject(where, options, 'inputGradient');
   const inputGradient = o.inputGradient === undefined ? true : checkBoolean(`${where}.inputGradient`, o.inputGradient);
@@ -132,5 +143,5 @@ export function checkBackwardOptions(name: string, options: unknown, layer: Laye
     dh0: [LD, B, hSize(layer)],
     dc0: layer.cell === 'lstm' ? [LD, B, layer.hiddenSize] : 'only an LSTM has a cell state',
   }, reads);
-  return { inputGradient, out: { dInput: out.dInput, dh0: out.dh0, dc0: out.dc0 } };
+  return { inputGradient, out: out ? { dInput: out.dInput, dh0: out.dh0, dc0: out.dc0 } : NO_BACKWARD_OUT };
 }

@@ -239,7 +239,7 @@ export abstract class RecurrentLayer extends Module {
     const name = this.constructor.name;
     const input = checkForwardInputs(name, this, x, h0, c0);
     const { T, B } = input;
-    const reads: ReadArray[] = [['x', input.x], ['h0', input.h0], ['c0', input.c0], ...this.parameterArrays()];
+    const reads = (): ReadArray[] => [['x', input.x], ['h0', input.h0], ['c0', input.c0], ...this.parameterArrays()];
     const { returnOutput, out } = checkForwardOptions(name, options, this, T, B, reads);
     const LD = this.numLayers * this.numDirections;
     checkActivationCount(`${name}.forward(x)`, LD * cacheSize(this.cell, T, B, this.hiddenSize, this.stateSize) + (this.numLayers + 1) * T * B * this.numDirections * this.stateSize,
@@ -255,7 +255,7 @@ export abstract class RecurrentLayer extends Module {
     const saved = this.saved;
     if (!saved) throw new Error(`${name}.backward: call forward in training mode first (layer.train())`);
     const upstream = checkUpstream(name, this, grads, saved.T, saved.B);
-    const reads: ReadArray[] = [
+    const reads = (): ReadArray[] => [
       ['dOutput', upstream.dOutput], ['dhN', upstream.dhN], ['dcN', upstream.dcN],
       ['the x of the training forward', saved.inputs[0]], ['the output of the training forward', saved.ys[saved.ys.length - 1]],
       ...this.parameterArrays(),
