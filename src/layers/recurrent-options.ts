@@ -60,8 +60,25 @@ export const NO_BACKWARD_OUT: BackwardOut = Object.freeze({ dInput: null, dh0: n
 /** An array the call reads, which an out tensor may not overlap. */
 export type ReadArray = readonly [name: string, data: FloatArray | null];
 
-/** The arrays a call reads, listed only when an out tensor is given (so a call without `out` allocates no list). */
-export type Reads = () => readonly ReadArray[];
+/**
+ * The arrays a call reads: `fixed` (the layer's parameters and gradients, listed once per layer) and the
+ * call's own, listed only when an out tensor is given (so a call without `out` allocates no list).
+ */
+export interface Reads {
+  fixed: readonly ReadArray[];
+  call(): readonly ReadArray[];
+}
+
+function firstOverlap(data: FloatArray, lists: readonly (readonly ReadArray[])[]): string | null {
+  for (let l = 0; l < lists.length; l++) {
+    const list = lists[l];
+    for (let i = 0; i < list.length; i++) {
+      const other = list[i][1];
+      if (other && overlaps(data, other)) return list[i][0];
+    }
+  }
+  return null;
+}
 
 function overlaps(a: FloatArray, b: FloatArray): boolean {
   if (a.buffer !== b.buffer) return false;
@@ -94,7 +111,10 @@ function checkOut(where: string, value: unknown, layer: LayerSizes, expected: Re
   const result: Record<string, FloatArray | null> = {};
   for (const name of names) result[name] = null;
   const given: ReadArray[] = [];
-  for (const [name, t] of Object.entries(value as Record<string, unknown>)) {
+  const keys = Object.keys(value);
+  for (let k = 0; k < keys.length; k++) {
+    const name = keys[k];
+    const t = (value as Record<string, unknown>)[name];
     const label = `${where}.out.${name}`;
     if (!names.includes(name)) throw new TypeError(`${where}.out: expected only the keys ${names.join(', ')}, received unknown key ${JSON.stringify(name)}`);
     if (t === undefined || t === null) continue;
@@ -108,11 +128,11 @@ function checkOut(where: string, value: unknown, layer: LayerSizes, expected: Re
     given.push([`out.${name}`, data]);
     result[name] = data;
   }
-  const others = reads();
+  const lists = [reads.call(), reads.fixed];
   for (let i = 0; i < given.length; i++) {
     const [name, data] = given[i];
-    const clash = given.find((g, j) => j < i && overlaps(data!, g[1]!)) ?? others.find((r) => r[1] && overlaps(data!, r[1]));
-    if (clash) throw new RangeError(`${where}.${name}: expected memory of its own, received an array that shares memory with ${clash[0]}`);
+    const clash = firstOverlap(data!, [given.slice(0, i)]) ?? firstOverlap(data!, lists);
+    if (clash) throw new RangeError(`${where}.${name}: expected memory of its own, received an array that shares memory with ${clash}`);
   }
   return result;
 }

@@ -42,7 +42,9 @@ import { checkActivationCount, checkParameterCount, checkSize, recurrentParamete
 import { Rng } from '../random.js';
 import { Module } from './module.js';
 import { checkForwardInputs, checkUpstream, hSize, type SequenceTensor } from './recurrent-input.js';
-import { checkBackwardOptions, checkForwardOptions, type BackwardOptions, type ForwardOptions, type ReadArray } from './recurrent-options.js';
+import {
+  checkBackwardOptions, checkForwardOptions, type BackwardOptions, type BackwardOutTensors, type ForwardOptions, type ForwardOutTensors, type ReadArray,
+} from './recurrent-options.js';
 import {
   backwardCalls, forwardCalls, Workspace,
   type DirectionParams, type KernelCall, type RecurrentInputGradients, type RecurrentOutput, type RecurrentStateGradients,
@@ -97,6 +99,7 @@ export abstract class RecurrentLayer extends Module {
   private readonly rng: Rng;
   private readonly workspace: Workspace;
   private saved: SavedForward | null = null;
+  private parameterReadList: readonly ReadArray[] | null = null;
   private busy = false;
 
   protected constructor(cell: CellKind, options: RecurrentOptions) {
@@ -198,8 +201,8 @@ export abstract class RecurrentLayer extends Module {
    * fresh array for the caller. `{ out: { output?, hN?, cN? } }` writes the results into those tensors
    * (exact shapes and dtype, memory of their own) instead of new arrays.
    */
-  forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false }): RecurrentStates;
-  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true }): RecurrentOutput;
+  forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false; out?: ForwardOutTensors }): RecurrentStates;
+  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true; out?: ForwardOutTensors }): RecurrentOutput;
   forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: ForwardOptions): RecurrentOutput | RecurrentStates;
   forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: ForwardOptions): RecurrentOutput | RecurrentStates {
     this.checkIdle();
@@ -212,8 +215,8 @@ export abstract class RecurrentLayer extends Module {
    * allocated, and the result holds dh0 (and dc0) only. `{ out: { dInput?, dh0?, dc0? } }` writes the
    * gradients into those tensors instead of new arrays.
    */
-  backward(grads: RecurrentGradients | undefined, options: { inputGradient: false }): RecurrentStateGradients;
-  backward(grads?: RecurrentGradients, options?: { inputGradient?: true }): RecurrentInputGradients;
+  backward(grads: RecurrentGradients | undefined, options: { inputGradient: false; out?: BackwardOutTensors }): RecurrentStateGradients;
+  backward(grads?: RecurrentGradients, options?: { inputGradient?: true; out?: BackwardOutTensors }): RecurrentInputGradients;
   backward(grads: RecurrentGradients | undefined, options: BackwardOptions): RecurrentInputGradients | RecurrentStateGradients;
   backward(grads: RecurrentGradients = {}, options?: BackwardOptions): RecurrentInputGradients | RecurrentStateGradients {
     this.checkIdle();
@@ -221,15 +224,15 @@ export abstract class RecurrentLayer extends Module {
   }
 
   /** Like forward, but long kernels run off the event loop when the engine can (the native one). */
-  async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false }): Promise<RecurrentStates>;
-  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true }): Promise<RecurrentOutput>;
+  async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false; out?: ForwardOutTensors }): Promise<RecurrentStates>;
+  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true; out?: ForwardOutTensors }): Promise<RecurrentOutput>;
   async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: ForwardOptions): Promise<RecurrentOutput | RecurrentStates>;
   async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: ForwardOptions): Promise<RecurrentOutput | RecurrentStates> {
     return this.runAsync(() => this.forwardPlan(x, h0 ?? null, c0 ?? null, options));
   }
 
-  async backwardAsync(grads: RecurrentGradients | undefined, options: { inputGradient: false }): Promise<RecurrentStateGradients>;
-  async backwardAsync(grads?: RecurrentGradients, options?: { inputGradient?: true }): Promise<RecurrentInputGradients>;
+  async backwardAsync(grads: RecurrentGradients | undefined, options: { inputGradient: false; out?: BackwardOutTensors }): Promise<RecurrentStateGradients>;
+  async backwardAsync(grads?: RecurrentGradients, options?: { inputGradient?: true; out?: BackwardOutTensors }): Promise<RecurrentInputGradients>;
   async backwardAsync(grads: RecurrentGradients | undefined, options: BackwardOptions): Promise<RecurrentInputGradients | RecurrentStateGradients>;
   async backwardAsync(grads: RecurrentGradients = {}, options?: BackwardOptions): Promise<RecurrentInputGradients | RecurrentStateGradients> {
     return this.runAsync(() => this.backwardPlan(grads, options));
@@ -239,7 +242,7 @@ export abstract class RecurrentLayer extends Module {
     const name = this.constructor.name;
     const input = checkForwardInputs(name, this, x, h0, c0);
     const { T, B } = input;
-    const reads = (): ReadArray[] => [['x', input.x], ['h0', input.h0], ['c0', input.c0], ...this.parameterArrays()];
+    const reads = { fixed: this.parameterReads, call: (): ReadArray[] => [['x', input.x], ['h0', input.h0], ['c0', input.c0]] };
     const { returnOutput, out } = checkForwardOptions(name, options, this, T, B, reads);
     const LD = this.numLayers * this.numDirections;
     checkActivationCount(`${name}.forward(x)`, LD * cacheSize(this.cell, T, B, this.hiddenSize, this.stateSize) + (this.numLayers + 1) * T * B * this.numDirections * this.stateSize,
@@ -255,18 +258,21 @@ export abstract class RecurrentLayer extends Module {
     const saved = this.saved;
     if (!saved) throw new Error(`${name}.backward: call forward in training mode first (layer.train())`);
     const upstream = checkUpstream(name, this, grads, saved.T, saved.B);
-    const reads = (): ReadArray[] => [
-      ['dOutput', upstream.dOutput], ['dhN', upstream.dhN], ['dcN', upstream.dcN],
-      ['the x of the training forward', saved.inputs[0]], ['the output of the training forward', saved.ys[saved.ys.length - 1]],
-      ...this.parameterArrays(),
-    ];
+    const reads = {
+      fixed: this.parameterReads,
+      call: (): ReadArray[] => [
+        ['dOutput', upstream.dOutput], ['dhN', upstream.dhN], ['dcN', upstream.dcN],
+        ['the x of the training forward', saved.inputs[0]], ['the output of the training forward', saved.ys[saved.ys.length - 1]],
+      ],
+    };
     const { inputGradient, out } = checkBackwardOptions(name, options, this, saved.T, saved.B, reads);
     return yield* backwardCalls(this.stack(), saved, upstream, inputGradient, out);
   }
 
-  /** Parameter values and gradients, which no out tensor may overlap. */
-  private parameterArrays(): ReadArray[] {
-    return this.ownParameters().flatMap((p): ReadArray[] => [[p.name, p.value.data], [`${p.name} gradient`, p.grad.data]]);
+  /** Parameter values and gradients, which no out tensor may overlap (the arrays are the layer's for good). */
+  private get parameterReads(): readonly ReadArray[] {
+    this.parameterReadList ??= this.ownParameters().flatMap((p): ReadArray[] => [[p.name, p.value.data], [`${p.name} gradient`, p.grad.data]]);
+    return this.parameterReadList;
   }
 
   private stack(): Stack {
