@@ -143,6 +143,7 @@ describe('out option', () => {
       const want = a.forward(d.x, d.h0);
       const running = b.forwardAsync(d.x, d.h0, null, { out: o.forward });
       expect(() => b.forward(d.x, null, null, { out: other.forward })).toThrow(LayerBusyError);
+      expect(() => b.releaseBuffers(), 'buffers in use by the running call stay').toThrow(LayerBusyError);
       await expect(b.backwardAsync({ dhN: d.dhN }, { out: other.backward })).rejects.toThrow(LayerBusyError);
       const got = await running;
       expect(got.hN.data).toBe(o.forward.hN.data);
