@@ -4,9 +4,13 @@
  * loading the library and before building the model (Node's or Python's own baseline); "growth" is how
  * much higher RSS stands over the last quarter of the steps than over the second quarter (flat when it is
  * within max(2 MB, 5 % of added)). The floor is what training must keep (minimumTrainingBytes).
+ *
+ * Alone (the rows of `npm run bench`, without the speed workloads), repeated for a median:
+ *   npx tsx bench/compare/memory.ts [--steps=200] [--repeat=1] [--systems=fastrnn native 2t,PyTorch 1c]
  */
+import { pathToFileURL } from 'node:url';
 import { Child } from './child.js';
-import type { System } from './systems.js';
+import { allSystems, type System } from './systems.js';
 import { memoryWorkload, minimumTrainingBytes } from './workloads.js';
 
 export interface MemoryRow {
@@ -58,4 +62,42 @@ export async function measureMemory(systems: System[], steps: number, timeoutMs:
     }
   }
   return out;
+}
+
+function option(name: string, fallback: string): string {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg ? arg.slice(name.length + 3) : fallback;
+}
+
+async function main(): Promise<void> {
+  const steps = Number(option('steps', '200')), repeat = Number(option('repeat', '1'));
+  const ids = option('systems', 'fastrnn native 2t,PyTorch 1c').split(',');
+  const systems = allSystems().filter((s) => ids.includes(s.id));
+  if (!Number.isInteger(steps) || steps < 4 || !Number.isInteger(repeat) || repeat < 1 || systems.length === 0) {
+    throw new RangeError(`memory.ts: expected --steps ≥ 4, --repeat ≥ 1 and known --systems, received ${process.argv.slice(2).join(' ')}`);
+  }
+  console.log(`${steps} steps, ${repeat} run(s) per system; what training must keep: ${minimumMB().toFixed(1)} MB`);
+  const added = new Map<string, number[]>();
+  for (let i = 0; i < repeat; i++) {
+    for (const r of await measureMemory(systems, steps, 600_000)) {
+      if (r.status !== 'ok') {
+        console.log(`${r.system}: ${r.status} ${r.note ?? ''}`);
+        continue;
+      }
+      added.set(r.system, [...(added.get(r.system) ?? []), r.addedMB!]);
+      const f = (x: number) => x.toFixed(1);
+      console.log(`${r.system}: baseline ${f(r.baselineMB!)} peak ${f(r.peakMB!)} added ${f(r.addedMB!)} growth ${f(r.growthMB!)} flat ${r.flat ? 'yes' : 'NO'} samples ${r.samplesMB!.map(f).join(' / ')}`);
+    }
+  }
+  for (const [system, xs] of added) {
+    const sorted = [...xs].sort((a, b) => a - b);
+    console.log(`${system}: added MB median ${sorted[sorted.length >> 1].toFixed(1)} (min ${sorted[0].toFixed(1)}, max ${sorted[sorted.length - 1].toFixed(1)}, ${xs.length} runs)`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

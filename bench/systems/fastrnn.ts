@@ -1,7 +1,8 @@
 /**
  * fastrnn through its public API, as a user writes it (imports only src/index.ts).
- *   train   layer.forward(x, null, null, { returnOutput: false }) → Linear head on hN → crossEntropy →
- *           head.backward → layer.backward({ dhN }, { inputGradient: false }) → SGD.step (zeroGrad first)
+ *   train   layer.forward(x, null, null, { returnOutput: false, out }) → Linear head on hN → crossEntropy →
+ *           head.backward → layer.backward({ dhN }, { inputGradient: false, out }) → SGD.step (zeroGrad first);
+ *           `out` holds the loop's own hN/cN and dh0/dc0 tensors, written in place every step (no new arrays)
  *   infer   layer.eval(), forward(x, null, null, { returnOutput: false }), head on hN
  *   decode  RNNCell / LSTMCell / GRUCell in eval mode, state carried between steps
  * The many-to-one calls ask for no output sequence and no input gradient, which is what PyTorch computes
@@ -52,14 +53,18 @@ export async function prepare(w: Workload, options: SystemOptions): Promise<Runn
   }
   const targets = targetsFor(B, CLASSES);
   const opt = new SGD([...layer.parameters(), ...head.parameters()], { lr: LEARNING_RATE });
+  const state = (n: number) => ({ data: new Float32Array(B * n), shape: [1, B, n] });
+  const lstm = w.cell === 'lstm';
+  const states = { hN: state(H), ...(lstm ? { cN: state(H) } : {}) };
+  const stateGrads = { dh0: state(H), ...(lstm ? { dc0: state(H) } : {}) };
   return {
     step() {
       opt.zeroGrad();
-      const { hN } = layer.forward(x, null, null, { returnOutput: false });
+      const { hN } = layer.forward(x, null, null, { returnOutput: false, out: states });
       const logits = head.forward({ data: hN.data, shape: [B, H] });
       const { grad } = crossEntropy(logits, targets);
       const dhN = { data: head.backward(grad).data, shape: [1, B, H] };
-      layer.backward({ dhN }, { inputGradient: false });
+      layer.backward({ dhN }, { inputGradient: false, out: stateGrads });
       opt.step();
     },
   };

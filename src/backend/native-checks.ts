@@ -63,10 +63,11 @@ export const BACKWARD_FIELDS: readonly ArrayField[] = [
   field('weightHr', 'weightHr', false, 'projection', true),
 ];
 
+const WANT_CELL = `expected one of ${CELLS.map((c) => `"${c}"`).join(', ')}`;
+
 export function checkCell(where: string, cell: unknown): CellKind {
-  const want = `expected one of ${CELLS.map((c) => `"${c}"`).join(', ')}`;
-  if (typeof cell !== 'string') throw new TypeError(`${where}: cell: ${want}, received ${describe(cell)}`);
-  if (!CELLS.includes(cell as CellKind)) throw new RangeError(`${where}: cell: ${want}, received ${describe(cell)}`);
+  if (typeof cell !== 'string') throw new TypeError(`${where}: cell: ${WANT_CELL}, received ${describe(cell)}`);
+  if (!CELLS.includes(cell as CellKind)) throw new RangeError(`${where}: cell: ${WANT_CELL}, received ${describe(cell)}`);
   return cell as CellKind;
 }
 
@@ -122,14 +123,14 @@ function checkSizes(where: string, o: Record<string, unknown>, cell: CellKind): 
   return sizes;
 }
 
-interface Checked {
-  name: string;
-  array: Float32Array;
-  buffer: ArrayBufferLike;
-  output: boolean;
-}
+/**
+ * The arrays of the call being checked and their fields, in two lists reused by every call (the checks
+ * are synchronous and never re-entered), so checking a call allocates no per-array objects.
+ */
+const checkedArrays: Float32Array[] = [];
+const checkedFields: { name: string; output: boolean }[] = [];
 
-function checkArray(where: string, v: unknown, f: ArrayField, length: number, projected: boolean): Checked | null {
+function checkArray(where: string, v: unknown, f: ArrayField, length: number, projected: boolean): Float32Array | null {
   if (f.nullable === 'projection' && !projected) {
     if (v === null || v === undefined) return null;
     throw new TypeError(`${where}: ${f.name}: expected null (no projection: P = H), received ${describe(v)}`);
@@ -151,37 +152,57 @@ function checkArray(where: string, v: unknown, f: ArrayField, length: number, pr
     throw new TypeError(`${where}: ${f.name}: Float32Arrays over resizable ArrayBuffers are not supported; pass a fixed-length array`);
   }
   if (v.length !== length) throw new RangeError(`${where}: ${f.name}: expected a Float32Array of length ${length}, received one of length ${v.length}`);
-  return { name: f.name, array: v, buffer, output: f.output };
+  return v;
 }
 
-/** Outputs must not share memory with any other array of the call. */
-function checkNoOverlap(where: string, arrays: Checked[]): void {
-  for (const o of arrays) {
-    if (!o.output || o.array.length === 0) continue;
-    const a0 = o.array.byteOffset, a1 = a0 + o.array.byteLength;
-    for (const p of arrays) {
-      if (p === o || p.buffer !== o.buffer || p.array.length === 0) continue;
-      const b0 = p.array.byteOffset, b1 = b0 + p.array.byteLength;
-      if (a0 < b1 && b0 < a1) throw new RangeError(`${where}: ${o.name} and ${p.name} share memory; outputs must not overlap other arrays`);
+/** Checks one array and adds it to the call's list (checkedArrays / checkedFields). */
+function addArray(where: string, v: unknown, f: ArrayField, length: number, projected: boolean): void {
+  const checked = checkArray(where, v, f, length, projected);
+  if (!checked) return;
+  checkedArrays.push(checked);
+  checkedFields.push(f);
+}
+
+/** Outputs must not share memory with any other array of the call (the checked lists). Index loops: no iterator garbage. */
+function checkNoOverlap(where: string): void {
+  const arrays = checkedArrays;
+  for (let i = 0; i < arrays.length; i++) {
+    const o = arrays[i];
+    if (!checkedFields[i].output || o.length === 0) continue;
+    const a0 = o.byteOffset, a1 = a0 + o.byteLength;
+    for (let j = 0; j < arrays.length; j++) {
+      const p = arrays[j];
+      if (j === i || p.buffer !== o.buffer || p.length === 0) continue;
+      const b0 = p.byteOffset, b1 = b0 + p.byteLength;
+      if (a0 < b1 && b0 < a1) throw new RangeError(`${where}: ${checkedFields[i].name} and ${checkedFields[j].name} share memory; outputs must not overlap other arrays`);
     }
   }
+}
+
+function startCall(): void {
+  checkedArrays.length = 0;
+  checkedFields.length = 0;
 }
 
 function checkCall(where: string, cell: unknown, args: unknown, fields: readonly ArrayField[]): void {
   const kind = checkCell(where, cell);
   const o = argsObject(where, args);
   const sizes = checkSizes(where, o, kind);
-  const arrays: Checked[] = [];
-  for (const f of fields) {
-    if (f.lstmOnly && kind !== 'lstm') {
-      const v = o[f.name];
-      if (v !== null && v !== undefined) throw new TypeError(`${where}: ${f.name}: expected null (${kind === 'gru' ? 'a GRU' : 'an RNN'} cell has no cell state), received ${describe(v)}`);
-      continue;
+  startCall();
+  try {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      if (f.lstmOnly && kind !== 'lstm') {
+        const v = o[f.name];
+        if (v !== null && v !== undefined) throw new TypeError(`${where}: ${f.name}: expected null (${kind === 'gru' ? 'a GRU' : 'an RNN'} cell has no cell state), received ${describe(v)}`);
+        continue;
+      }
+      addArray(where, o[f.name], f, sizes[f.extent], sizes.projected === 1);
     }
-    const checked = checkArray(where, o[f.name], f, sizes[f.extent], sizes.projected === 1);
-    if (checked) arrays.push(checked);
+    checkNoOverlap(where);
+  } finally {
+    startCall(); // hold no references to the caller's arrays between calls
   }
-  checkNoOverlap(where, arrays);
 }
 
 // ---------------------------------------------------------------- Linear (native/linear_calls.cc)
@@ -203,12 +224,13 @@ function checkLinear(where: string, args: unknown, fields: typeof LINEAR_FORWARD
   if (!Number.isSafeInteger(sizes.y) || !Number.isSafeInteger(sizes.x) || !Number.isSafeInteger(sizes.w)) {
     throw new RangeError(`${where}: sizes M=${M} N=${N} K=${K} describe arrays larger than 2^53 elements`);
   }
-  const arrays: Checked[] = [];
-  for (const f of fields) {
-    const checked = checkArray(where, o[f.name], f as unknown as ArrayField, sizes[f.extent as LinearExtent], false);
-    if (checked) arrays.push(checked);
+  startCall();
+  try {
+    for (const f of fields) addArray(where, o[f.name], f as unknown as ArrayField, sizes[f.extent as LinearExtent], false);
+    checkNoOverlap(where);
+  } finally {
+    startCall(); // hold no references to the caller's arrays between calls
   }
-  checkNoOverlap(where, arrays);
 }
 
 /** Checks a Linear forward call exactly as the addon will. */

@@ -8,8 +8,9 @@
  *     yOffset = d·P) and is layer k+1's input x (I = D·P) — or, with dropout in training, a masked copy.
  *   - Backward passes the caller's dOutput straight to the last layer's kernels as dy; both directions of
  *     layer k accumulate into one dX (zeroed first), which (times the dropout mask) is layer k−1's dy.
- *   - The last layer's output, hN, cN, dInput, dh0 and dc0 are allocated per call (the caller owns them);
- *     intermediate outputs, training caches and the dX of layers k > 0 live in the layer's Workspace.
+ *   - The last layer's output, hN, cN, dInput, dh0 and dc0 are allocated per call (the caller owns them),
+ *     or are the caller's `out` arrays (recurrent-options.ts); intermediate outputs, training caches and
+ *     the dX of layers k > 0 live in the layer's Workspace.
  *
  * Shapes: x [B, T, I] (batchFirst) or [T, B, I]; output [·, ·, D·P]; h0/hN/dh0 [L·D, B, P];
  * c0/cN/dc0 [L·D, B, H]. P = H, or an LSTM's projSize (every call passes P, weightHr and dWeightHr: the
@@ -22,6 +23,7 @@ import type { DType, FloatArray, Tensor } from '../tensor.js';
 import { allocate, zeros } from '../tensor.js';
 import type { CheckedInput, CheckedUpstream, LayerSizes, SequenceTensor } from './recurrent-input.js';
 import { hSize } from './recurrent-input.js';
+import { NO_BACKWARD_OUT, NO_FORWARD_OUT, type BackwardOut, type ForwardOut } from './recurrent-options.js';
 
 export type KernelCall =
   | { op: 'forward'; args: RecurrentForwardArgs }
@@ -79,6 +81,18 @@ export class Workspace {
 
   constructor(private readonly dtype: DType) {}
 
+  /** Floats held (the grown sizes). */
+  get size(): number {
+    let n = 0;
+    for (const b of this.buffers.values()) n += b.length;
+    return n;
+  }
+
+  /** Drops every buffer (the next call allocates afresh). */
+  clear(): void {
+    this.buffers.clear();
+  }
+
   /** A view of exactly n floats of buffer `key` (stale contents), growing it when too small. */
   take(key: string, n: number): FloatArray {
     let buf = this.buffers.get(key);
@@ -131,15 +145,21 @@ function stateOf(data: FloatArray, s: number, B: number, n: number): FloatArray 
   return data.subarray(s * B * n, (s + 1) * B * n);
 }
 
-export function* forwardCalls(st: Stack, input: CheckedInput, returnOutput = true): Generator<KernelCall, { result: RecurrentOutput | RecurrentStates; saved: SavedForward | null }, void> {
+/** A caller's out array as a tensor of `shape`, or a new zeroed one. */
+function outOrZeros(data: FloatArray | null, shape: number[], dtype: DType): Tensor {
+  return data ? { data, shape } : zeros(shape, dtype);
+}
+
+export function* forwardCalls(st: Stack, input: CheckedInput, returnOutput = true, out: ForwardOut = NO_FORWARD_OUT): Generator<KernelCall, { result: RecurrentOutput | RecurrentStates; saved: SavedForward | null }, void> {
   const { T, B, lengths } = input;
   const H = st.hiddenSize;
   const P = hSize(st);
   const D = st.numDirections;
   const L = st.numLayers;
   const train = st.training;
-  const hN = zeros([L * D, B, P], st.dtype);
-  const cN = st.cell === 'lstm' ? zeros([L * D, B, H], st.dtype) : null;
+  // Every kernel overwrites its hN/cN rows (and its block of every y row): out arrays need no clearing.
+  const hN = outOrZeros(out.hN, [L * D, B, P], st.dtype);
+  const cN = st.cell === 'lstm' ? outOrZeros(out.cN, [L * D, B, H], st.dtype) : null;
   // Copies in training, so a caller reusing its h0/c0 buffers cannot change what backward sees.
   const h0 = input.h0 && train ? input.h0.slice() : input.h0;
   const c0 = input.c0 && train ? input.c0.slice() : input.c0;
@@ -155,7 +175,8 @@ export function* forwardCalls(st: Stack, input: CheckedInput, returnOutput = tru
       for (let i = 0; i < x.length; i++) masked[i] = x[i] * mask[i];
       x = masked;
     }
-    const y = k === L - 1 && returnOutput ? fresh(st.dtype, T * B * D * P) : st.workspace.take(`y${k}`, T * B * D * P);
+    const last = k === L - 1 && returnOutput;
+    const y = last ? out.output ?? fresh(st.dtype, T * B * D * P) : st.workspace.take(`y${k}`, T * B * D * P);
     for (let d = 0; d < D; d++) {
       const s = k * D + d;
       const p = st.params[s];
@@ -186,15 +207,16 @@ export function* forwardCalls(st: Stack, input: CheckedInput, returnOutput = tru
   return { result: { output, ...states }, saved: train ? saved : null };
 }
 
-export function* backwardCalls(st: Stack, saved: SavedForward, up: CheckedUpstream, inputGradient = true): Generator<KernelCall, RecurrentInputGradients | RecurrentStateGradients, void> {
+export function* backwardCalls(st: Stack, saved: SavedForward, up: CheckedUpstream, inputGradient = true, out: BackwardOut = NO_BACKWARD_OUT): Generator<KernelCall, RecurrentInputGradients | RecurrentStateGradients, void> {
   const { T, B, lengths } = saved;
   const H = st.hiddenSize;
   const P = hSize(st);
   const D = st.numDirections;
   const L = st.numLayers;
-  const dh0 = zeros([L * D, B, P], st.dtype);
-  const dc0 = st.cell === 'lstm' ? zeros([L * D, B, H], st.dtype) : null;
-  const dInput = inputGradient ? fresh(st.dtype, T * B * st.inputSize) : null;
+  // dh0/dc0 rows are overwritten by their kernel; dInput is accumulated into (+=), so an out one is zeroed.
+  const dh0 = outOrZeros(out.dh0, [L * D, B, P], st.dtype);
+  const dc0 = st.cell === 'lstm' ? outOrZeros(out.dc0, [L * D, B, H], st.dtype) : null;
+  const dInput = !inputGradient ? null : out.dInput ? out.dInput.fill(0) : fresh(st.dtype, T * B * st.inputSize);
   let dy = up.dOutput; // the caller's dOutput, read in place by the last layer's kernels
   for (let k = L - 1; k >= 0; k--) {
     const I = k === 0 ? st.inputSize : D * P;

@@ -17,13 +17,16 @@
  *
  * Ownership:
  *   - output, hN, cN (forward) and dInput, dh0, dc0 (backward) are new arrays on every call, owned by the
- *     caller; the layer never writes them again.
+ *     caller; the layer never writes them again. Opt-in: `{ out: { … } }` names caller-owned tensors to
+ *     write them into instead (recurrent-options.ts), so a loop passing the same ones allocates nothing.
  *   - backward reads, in place, the x given to the training forward and the output that forward returned
  *     (the last layer's y): do not modify either between forward and backward. lengths, h0 and c0 are
  *     copied, so those buffers may be reused at once; dOutput, dhN and dcN are only read during backward.
- *   - Reused between calls (grow-only, internal): per layer·direction training caches, intermediate
- *     layers' outputs, and the dInput buffers of layers above the first. A forward therefore replaces the
- *     previous one: backward always undoes the most recent training forward (repeatable, accumulating).
+ *   - Reused between calls (grow-only, internal): per layer·direction training caches, the output
+ *     sequence when it is not returned, intermediate layers' outputs, and the dInput buffers of layers
+ *     above the first. A forward therefore replaces the previous one: backward always undoes the most
+ *     recent training forward (repeatable, accumulating). `releaseBuffers()` drops them (workspaceBytes
+ *     says how much they hold); a dropped layer's buffers go with it.
  *
  * Forward and backward are written once (generators of kernel calls); `forward` runs them synchronously and
  * `forwardAsync` awaits the engine's async variant of each call, under a busy flag (LayerBusyError).
@@ -40,12 +43,16 @@ import { Rng } from '../random.js';
 import { Module } from './module.js';
 import { checkForwardInputs, checkUpstream, hSize, type SequenceTensor } from './recurrent-input.js';
 import {
+  checkBackwardOptions, checkForwardOptions, type BackwardOptions, type BackwardOutTensors, type ForwardOptions, type ForwardOutTensors, type ReadArray,
+} from './recurrent-options.js';
+import {
   backwardCalls, forwardCalls, Workspace,
   type DirectionParams, type KernelCall, type RecurrentInputGradients, type RecurrentOutput, type RecurrentStateGradients,
   type RecurrentStates, type SavedForward, type Stack,
 } from './recurrent-calls.js';
 
 export type { SequenceTensor } from './recurrent-input.js';
+export type { BackwardOptions, BackwardOutTensors, ForwardOptions, ForwardOutTensors } from './recurrent-options.js';
 export type { RecurrentInputGradients, RecurrentOutput, RecurrentStateGradients, RecurrentStates } from './recurrent-calls.js';
 
 export interface RecurrentOptions {
@@ -62,27 +69,6 @@ export interface RecurrentOptions {
   threads?: number;
   seed?: number;
   dtype?: DType;
-}
-
-export interface ForwardOptions {
-  /** default true; false: return { hN, cN } only, keeping the output sequence in the layer */
-  returnOutput?: boolean;
-}
-
-export interface BackwardOptions {
-  /** default true; false: skip dInput (neither computed nor allocated) */
-  inputGradient?: boolean;
-}
-
-/** A boolean call option (default true), checked: undefined options or key → true. */
-function callOption(where: string, options: unknown, key: string): boolean {
-  if (options === undefined) return true;
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: expected an options object, received ${describe(options)}`);
-  for (const k of Object.keys(options)) {
-    if (k !== key) throw new TypeError(`${where}: expected only { ${key}?: boolean }, received unknown key ${JSON.stringify(k)}`);
-  }
-  const v = (options as Record<string, unknown>)[key];
-  return v === undefined ? true : checkBoolean(`${where}.${key}`, v);
 }
 
 export interface RecurrentGradients {
@@ -113,6 +99,7 @@ export abstract class RecurrentLayer extends Module {
   private readonly rng: Rng;
   private readonly workspace: Workspace;
   private saved: SavedForward | null = null;
+  private parameterReadList: readonly ReadArray[] | null = null;
   private busy = false;
 
   protected constructor(cell: CellKind, options: RecurrentOptions) {
@@ -193,13 +180,29 @@ export abstract class RecurrentLayer extends Module {
     return out;
   }
 
+  /** Bytes the layer keeps between calls in its internal buffers (training caches, hidden outputs, scratch). */
+  get workspaceBytes(): number {
+    return this.workspace.size * (this.dtype === 'float32' ? 4 : 8);
+  }
+
+  /**
+   * Drops the internal buffers kept between calls (and with them what backward needs: call forward again
+   * before the next backward). Parameters and their gradients stay. The next call allocates afresh.
+   */
+  releaseBuffers(): void {
+    this.checkIdle();
+    this.saved = null;
+    this.workspace.clear();
+  }
+
   /**
    * Runs the whole stack over a (possibly ragged) sequence batch. `{ returnOutput: false }` returns the final
    * states only (a many-to-one model): the output sequence stays in the layer's workspace instead of a
-   * fresh array for the caller.
+   * fresh array for the caller. `{ out: { output?, hN?, cN? } }` writes the results into those tensors
+   * (exact shapes and dtype, memory of their own) instead of new arrays.
    */
-  forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false }): RecurrentStates;
-  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true }): RecurrentOutput;
+  forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false; out?: ForwardOutTensors }): RecurrentStates;
+  forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true; out?: ForwardOutTensors }): RecurrentOutput;
   forward(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: ForwardOptions): RecurrentOutput | RecurrentStates;
   forward(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: ForwardOptions): RecurrentOutput | RecurrentStates {
     this.checkIdle();
@@ -209,10 +212,11 @@ export abstract class RecurrentLayer extends Module {
   /**
    * Backpropagation through time; accumulates parameter gradients and returns input gradients.
    * `{ inputGradient: false }` skips dInput (an input that needs no gradient): it is neither computed nor
-   * allocated, and the result holds dh0 (and dc0) only.
+   * allocated, and the result holds dh0 (and dc0) only. `{ out: { dInput?, dh0?, dc0? } }` writes the
+   * gradients into those tensors instead of new arrays.
    */
-  backward(grads: RecurrentGradients | undefined, options: { inputGradient: false }): RecurrentStateGradients;
-  backward(grads?: RecurrentGradients, options?: { inputGradient?: true }): RecurrentInputGradients;
+  backward(grads: RecurrentGradients | undefined, options: { inputGradient: false; out?: BackwardOutTensors }): RecurrentStateGradients;
+  backward(grads?: RecurrentGradients, options?: { inputGradient?: true; out?: BackwardOutTensors }): RecurrentInputGradients;
   backward(grads: RecurrentGradients | undefined, options: BackwardOptions): RecurrentInputGradients | RecurrentStateGradients;
   backward(grads: RecurrentGradients = {}, options?: BackwardOptions): RecurrentInputGradients | RecurrentStateGradients {
     this.checkIdle();
@@ -220,15 +224,15 @@ export abstract class RecurrentLayer extends Module {
   }
 
   /** Like forward, but long kernels run off the event loop when the engine can (the native one). */
-  async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false }): Promise<RecurrentStates>;
-  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true }): Promise<RecurrentOutput>;
+  async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: { returnOutput: false; out?: ForwardOutTensors }): Promise<RecurrentStates>;
+  async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: { returnOutput?: true; out?: ForwardOutTensors }): Promise<RecurrentOutput>;
   async forwardAsync(x: SequenceTensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined, options: ForwardOptions): Promise<RecurrentOutput | RecurrentStates>;
   async forwardAsync(x: SequenceTensor, h0?: Tensor | null, c0?: Tensor | null, options?: ForwardOptions): Promise<RecurrentOutput | RecurrentStates> {
     return this.runAsync(() => this.forwardPlan(x, h0 ?? null, c0 ?? null, options));
   }
 
-  async backwardAsync(grads: RecurrentGradients | undefined, options: { inputGradient: false }): Promise<RecurrentStateGradients>;
-  async backwardAsync(grads?: RecurrentGradients, options?: { inputGradient?: true }): Promise<RecurrentInputGradients>;
+  async backwardAsync(grads: RecurrentGradients | undefined, options: { inputGradient: false; out?: BackwardOutTensors }): Promise<RecurrentStateGradients>;
+  async backwardAsync(grads?: RecurrentGradients, options?: { inputGradient?: true; out?: BackwardOutTensors }): Promise<RecurrentInputGradients>;
   async backwardAsync(grads: RecurrentGradients | undefined, options: BackwardOptions): Promise<RecurrentInputGradients | RecurrentStateGradients>;
   async backwardAsync(grads: RecurrentGradients = {}, options?: BackwardOptions): Promise<RecurrentInputGradients | RecurrentStateGradients> {
     return this.runAsync(() => this.backwardPlan(grads, options));
@@ -236,25 +240,39 @@ export abstract class RecurrentLayer extends Module {
 
   private *forwardPlan(x: SequenceTensor, h0: Tensor | null, c0: Tensor | null, options?: ForwardOptions): Generator<KernelCall, RecurrentOutput | RecurrentStates, void> {
     const name = this.constructor.name;
-    const returnOutput = callOption(`${name}.forward(options)`, options, 'returnOutput');
     const input = checkForwardInputs(name, this, x, h0, c0);
     const { T, B } = input;
+    const reads = { fixed: this.parameterReads, call: (): ReadArray[] => [['x', input.x], ['h0', input.h0], ['c0', input.c0]] };
+    const { returnOutput, out } = checkForwardOptions(name, options, this, T, B, reads);
     const LD = this.numLayers * this.numDirections;
     checkActivationCount(`${name}.forward(x)`, LD * cacheSize(this.cell, T, B, this.hiddenSize, this.stateSize) + (this.numLayers + 1) * T * B * this.numDirections * this.stateSize,
       `a batch of ${B} × ${T} steps through ${this.numLayers} layer(s) of hiddenSize ${this.hiddenSize}`);
     this.saved = null; // the workspace is about to be overwritten
-    const { result, saved } = yield* forwardCalls(this.stack(), input, returnOutput);
+    const { result, saved } = yield* forwardCalls(this.stack(), input, returnOutput, out);
     this.saved = saved;
     return result;
   }
 
   private *backwardPlan(grads: RecurrentGradients, options?: BackwardOptions): Generator<KernelCall, RecurrentInputGradients | RecurrentStateGradients, void> {
     const name = this.constructor.name;
-    const inputGradient = callOption(`${name}.backward(options)`, options, 'inputGradient');
     const saved = this.saved;
     if (!saved) throw new Error(`${name}.backward: call forward in training mode first (layer.train())`);
     const upstream = checkUpstream(name, this, grads, saved.T, saved.B);
-    return yield* backwardCalls(this.stack(), saved, upstream, inputGradient);
+    const reads = {
+      fixed: this.parameterReads,
+      call: (): ReadArray[] => [
+        ['dOutput', upstream.dOutput], ['dhN', upstream.dhN], ['dcN', upstream.dcN],
+        ['the x of the training forward', saved.inputs[0]], ['the output of the training forward', saved.ys[saved.ys.length - 1]],
+      ],
+    };
+    const { inputGradient, out } = checkBackwardOptions(name, options, this, saved.T, saved.B, reads);
+    return yield* backwardCalls(this.stack(), saved, upstream, inputGradient, out);
+  }
+
+  /** Parameter values and gradients, which no out tensor may overlap (the arrays are the layer's for good). */
+  private get parameterReads(): readonly ReadArray[] {
+    this.parameterReadList ??= this.ownParameters().flatMap((p): ReadArray[] => [[p.name, p.value.data], [`${p.name} gradient`, p.grad.data]]);
+    return this.parameterReadList;
   }
 
   private stack(): Stack {
