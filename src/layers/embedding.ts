@@ -1,12 +1,18 @@
 /**
  * Embedding: a lookup table of learned vectors, weight [numEmbeddings, embeddingDim], initialised N(0, 1)
  * as PyTorch does. The padding row (if any) starts at zero and never receives a gradient.
+ *
+ * `sparse: true` (PyTorch's name): backward also records which rows it wrote (`weight.rows`, a RowSet —
+ * the ids of the batch but the padding id), so zeroGrad, gradient norms, clipping and the optimizers touch
+ * those rows only, not the whole table. The gradient values are the same as without it (the other rows
+ * are zero either way); only SparseAdam updates differently (lazily, as torch.optim.SparseAdam).
  */
 import type { Parameter } from '../parameter.js';
 import { Module } from './module.js';
 import type { DType, Tensor } from '../tensor.js';
 import { dtypeOf, zeros } from '../tensor.js';
-import { checkInt, checkOneOf, describe } from '../errors.js';
+import { checkBoolean, checkInt, checkOneOf, describe } from '../errors.js';
+import { RowSet } from '../row-set.js';
 import { checkActivationCount, checkParameterCount, checkSize } from '../limits.js';
 import { Rng } from '../random.js';
 
@@ -16,6 +22,8 @@ export interface EmbeddingOptions {
   paddingIdx?: number;
   seed?: number;
   dtype?: DType;
+  /** track the rows backward writes (default false): see the file comment */
+  sparse?: boolean;
 }
 
 /** Integer ids with a shape, e.g. [B, T]. */
@@ -28,6 +36,7 @@ export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  readonly sparse: boolean;
   readonly weight: Parameter;
   private lastIds: Int32Array | null = null;
 
@@ -39,8 +48,10 @@ export class Embedding extends Module {
     checkParameterCount('Embedding', this.numEmbeddings * this.embeddingDim, { numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim });
     const dtype = checkOneOf('dtype', options.dtype ?? 'float32', ['float32', 'float64'] as const);
     this.paddingIdx = options.paddingIdx === undefined ? null : checkInt('paddingIdx', options.paddingIdx, 0, this.numEmbeddings - 1);
+    this.sparse = checkBoolean('sparse', options.sparse ?? false);
     const shape = [this.numEmbeddings, this.embeddingDim];
     this.weight = { name: 'weight', value: zeros(shape, dtype), grad: zeros(shape, dtype) };
+    if (this.sparse) this.weight.rows = new RowSet(this.numEmbeddings, this.embeddingDim);
     const rng = new Rng(options.seed);
     const w = this.weight.value.data;
     for (let i = 0; i < w.length; i++) w[i] = rng.normal();
@@ -72,9 +83,11 @@ export class Embedding extends Module {
       throw new RangeError(`Embedding.backward(dOutput): expected ${ids.length * D} values (ids × ${D}), received ${describe(dOutput?.data)}`);
     }
     const g = this.weight.grad.data;
+    const rows = this.weight.rows;
     for (let n = 0; n < ids.length; n++) {
       const id = ids[n];
       if (id === this.paddingIdx) continue;
+      rows?.add(id);
       const go = id * D;
       const d = n * D;
       for (let j = 0; j < D; j++) g[go + j] += dOutput.data[d + j];
