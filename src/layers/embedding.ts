@@ -9,9 +9,9 @@
  */
 import type { Parameter } from '../parameter.js';
 import { Module } from './module.js';
-import type { DType, Tensor } from '../tensor.js';
-import { dtypeOf, zeros } from '../tensor.js';
-import { checkBoolean, checkInt, checkOneOf, describe } from '../errors.js';
+import type { DType, FloatArray, Tensor } from '../tensor.js';
+import { allocate, dtypeOf, zeros } from '../tensor.js';
+import { checkBoolean, checkInt, checkOneOf, describe, isFloatArray } from '../errors.js';
 import { RowSet } from '../row-set.js';
 import { checkActivationCount, checkParameterCount, checkSize } from '../limits.js';
 import { Rng } from '../random.js';
@@ -62,16 +62,22 @@ export class Embedding extends Module {
     return [this.weight];
   }
 
-  /** ids [...] → vectors [..., embeddingDim]. */
-  forward(ids: IdTensor): Tensor {
+  /**
+   * ids [...] → vectors [..., embeddingDim], in a new array — or in `out` (ids × embeddingDim values of
+   * the weight's dtype), which a model that owns the result can reuse from batch to batch.
+   */
+  forward(ids: IdTensor, out?: FloatArray): Tensor {
     const checked = this.checkIds(ids);
     const D = this.embeddingDim;
     checkActivationCount('Embedding.forward(ids)', checked.length * D, `${checked.length} ids of embeddingDim ${D}`);
-    const out = zeros([...ids.shape, D], dtypeOf(this.weight.value.data));
     const w = this.weight.value.data;
-    for (let n = 0; n < checked.length; n++) out.data.set(w.subarray(checked[n] * D, checked[n] * D + D), n * D);
+    if (out !== undefined && (dtypeOf(out) !== dtypeOf(w) || !isFloatArray(out) || out.length !== checked.length * D)) {
+      throw new RangeError(`Embedding.forward(ids, out): expected a ${dtypeOf(w) === 'float32' ? 'Float32Array' : 'Float64Array'} of ${checked.length * D} values (ids × ${D}), received ${describe(out)}`);
+    }
+    const data = out ?? allocate(dtypeOf(w), checked.length * D);
+    for (let n = 0; n < checked.length; n++) data.set(w.subarray(checked[n] * D, checked[n] * D + D), n * D);
     if (this.training) this.lastIds = checked;
-    return out;
+    return { data, shape: [...ids.shape, D] };
   }
 
   /** Accumulates dWeight from dOutput [..., embeddingDim]; ids carry no gradient. */
@@ -107,14 +113,23 @@ export class Embedding extends Module {
     const n = ids.shape.reduce((a, b) => a * b, 1);
     if (ids.data.length !== n) throw new RangeError(`Embedding.forward(ids): shape [${ids.shape.join(', ')}] needs ${n} ids, received ${ids.data.length}`);
     if (n === 0) throw new RangeError('Embedding.forward(ids): expected at least one id, received an empty sequence');
+    if (ids.data instanceof Int32Array) {
+      // The usual case (padSequences, collate): integers already, so only the range is checked, on a copy.
+      const out = ids.data.slice();
+      const V = this.numEmbeddings;
+      for (let i = 0; i < n; i++) if (out[i] < 0 || out[i] >= V) this.badId(out[i], i);
+      return out;
+    }
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const id = ids.data[i];
-      if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) {
-        throw new RangeError(`Embedding.forward(ids): expected ids in [0, ${this.numEmbeddings - 1}], received ${describe(id)} at position ${i}`);
-      }
+      if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) this.badId(id, i);
       out[i] = id;
     }
     return out;
+  }
+
+  private badId(id: unknown, i: number): never {
+    throw new RangeError(`Embedding.forward(ids): expected ids in [0, ${this.numEmbeddings - 1}], received ${describe(id)} at position ${i}`);
   }
 }
