@@ -89,14 +89,16 @@ export class Embedding extends Module {
       throw new RangeError(`Embedding.backward(dOutput): expected ${ids.length * D} values (ids × ${D}), received ${describe(dOutput?.data)}`);
     }
     const g = this.weight.grad.data;
-    const rows = this.weight.rows;
+    const dy = dOutput.data;
+    const rows = this.weight.rows ?? null;
+    const paddingIdx = this.paddingIdx;
     for (let n = 0; n < ids.length; n++) {
       const id = ids[n];
-      if (id === this.paddingIdx) continue;
-      rows?.add(id);
+      if (id === paddingIdx) continue;
+      if (rows) rows.add(id);
       const go = id * D;
       const d = n * D;
-      for (let j = 0; j < D; j++) g[go + j] += dOutput.data[d + j];
+      for (let j = 0; j < D; j++) g[go + j] += dy[d + j];
     }
   }
 
