@@ -12,6 +12,7 @@
         "native/kernels/linear.cc",
         "native/kernels/plan.cc",
         "native/kernels/small.cc",
+        "native/kernels/transpose.cc",
         "native/kernels/rnn.cc",
         "native/kernels/lstm.cc",
         "native/kernels/gru.cc",

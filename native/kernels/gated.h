@@ -197,10 +197,10 @@ bool combine_biases(const float* b_ih, const float* b_hh, i64 GH, i64 hh_cols, f
 // Parallel over column blocks; the result does not depend on the thread count (nor on the SIMD path).
 void column_sums(const Context& ctx, const float* src, i64 rows, i64 cols, float* db_a, float* db_b);
 
-// Rows [0, n) × columns [c0, c1) of a step's rows, brought towards L2 while the step's GEMM runs.
-inline void prefetch_rows(const StepRows& rows, i64 n, i64 c0, i64 c1) {
+// Rows [r0, r1) × columns [c0, c1) of a step's rows, brought towards L2 while the step's GEMM runs.
+inline void prefetch_rows(const StepRows& rows, i64 r0, i64 r1, i64 c0, i64 c1) {
   if (!rows.p) return;
-  for (i64 j = 0; j < n; j++) {
+  for (i64 j = r0; j < r1; j++) {
     const char* p = reinterpret_cast<const char*>(rows.row(j) + c0);
     const char* end = reinterpret_cast<const char*>(rows.row(j) + c1);
     for (; p < end; p += 64) __builtin_prefetch(p, 0, 2);

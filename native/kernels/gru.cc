@@ -25,6 +25,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "batch_split.h"
 #include "gated.h"
 #include "gemm/gemm.h"
 #include "recurrent.h"
@@ -240,29 +241,35 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
   if (h0r) gather_ranks(plan, a.h0, H, h0r);
 
   const float* y = a.y + q.y_offset;
-  for (i64 s = 0; s < plan.steps; s++) {
-    const i64 n = plan.count[s];
-    const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BH : y + plan.base[s - 1] * q.y_stride;
-    const i64 ldh = s == 0 || hring ? H : plan.stride * q.y_stride;
-    StepRows prev_rows = rank_rows(hprev, ldh);
-    const FwdStep st{ctx.ops, rows, L, bias, b_hn, step_rows(plan, s, gates, G3, false),
-                     step_rows(plan, s, hns, H, false), prev_rows, step_rows(plan, s, y, q.y_stride, true),
-                     hring ? hring + (s & 1) * BH : nullptr};
-    if (hprev && small) {
-      small_step(ctx, n, G3, H, hprev, ldh, a.w_hh, wht, plain, G3, false);
-      gated::interleave_rows(plain, n, L, R);
-      rows(st, R, L.np, 0, n, 0, L.panels);
-    } else if (hprev) {
-      const auto before = [&](i64 c0, i64 c1) {
-        const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
-        for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
-      };
-      const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, 0, n, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
-      gated::grouped_gemm(ctx, n, L.np, H, hprev, ldh, whh, R, L.np, false, before, after);
-    } else {
-      rows(st, nullptr, 0, 0, n, 0, L.panels);
+  // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    for (i64 s = 0; s < plan.steps; s++) {
+      const i64 n = running_in(plan, s, j0, j1);
+      if (n <= 0) break;  // ranks run longest first: none of this range is left
+      const i64 r1 = j0 + n;
+      const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BH : y + plan.base[s - 1] * q.y_stride;
+      const i64 ldh = s == 0 || hring ? H : plan.stride * q.y_stride;
+      StepRows prev_rows = rank_rows(hprev, ldh);
+      const FwdStep st{ctx.ops, rows, L, bias, b_hn, step_rows(plan, s, gates, G3, false),
+                       step_rows(plan, s, hns, H, false), prev_rows, step_rows(plan, s, y, q.y_stride, true),
+                       hring ? hring + (s & 1) * BH : nullptr};
+      if (hprev && small) {
+        small_step(c, n, G3, H, hprev + j0 * ldh, ldh, a.w_hh, wht, plain + j0 * G3, G3, false);
+        gated::interleave_rows(plain + j0 * G3, n, L, R + j0 * L.np);
+        rows(st, R, L.np, j0, r1, 0, L.panels);
+      } else if (hprev) {
+        const auto before = [&](i64 c0, i64 c1) {
+          const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
+          for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(st.gates, j0, r1, gate * H + u0, gate * H + u1);
+        };
+        const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, j0, r1, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
+        gated::grouped_gemm(c, n, L.np, H, hprev + j0 * ldh, ldh, whh, R + j0 * L.np, L.np, false, before, after);
+      } else {
+        rows(st, nullptr, 0, j0, r1, 0, L.panels);
+      }
     }
-  }
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const float* h = step_rows(plan, plan.last[j], y, q.y_stride, true).row(j);
     std::memcpy(a.hN + plan.batch[j] * H, h, sizeof(float) * H);
@@ -304,31 +311,42 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
   auto seed = [&](i64 j0, i64 j1) {
     for (i64 j = j0; j < j1; j++) copy_or_zero(dh + j * H, a.dhN ? a.dhN + plan.batch[j] * H : nullptr, H);
   };
-  seed(0, plan.count[S - 1]);
-  rows(step(S - 1), dh, H, 0, plan.count[S - 1], 0, H);
   const i64 ldd = plan.stride * G3;
-  for (i64 s = S - 1; s >= 1; s--) {
-    const BwdStep prev = step(s - 1);
-    const i64 n = plan.count[s - 1];
-    seed(plan.count[s], n);
-    const auto before = [&](i64 c0, i64 c1) {
-      for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(prev.gates, n, gate * H + c0, gate * H + c1);
-      gated::prefetch_rows(prev.hns, n, c0, c1);
-      gated::prefetch_rows(prev.hprev, n, c0, c1);
-      gated::prefetch_rows(prev.dy, n, c0, c1);
-    };
-    const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
-    const float* d = dgh + plan.base[s] * G3;
-    if (small) {
-      small_ab(ctx, plan.count[s], H, G3, d, ldd, a.w_hh, dh, H, true);
-      after(0, H);
-    } else {
-      gated::grouped_gemm(ctx, plan.count[s], H, G3, d, ldd, whh, dh, H, true, before, after);
+  // Rows [j0, j1) of dh += the same rows of dgh_s · W_hh.
+  auto times_whh = [&](const Context& c, i64 s, i64 j0, i64 j1) {
+    const float* d = dgh + plan.base[s] * G3 + j0 * ldd;
+    if (small) small_ab(c, j1 - j0, H, G3, d, ldd, a.w_hh, dh + j0 * H, H, true);
+    else ops.gemm(c, j1 - j0, H, G3, MatView{d, ldd, 1}, whh, dh + j0 * H, H, true, nullptr);
+  };
+  // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
+  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    auto at = [&](i64 s) { return std::max(j0, std::min(j1, plan.count[s])); };
+    seed(j0, at(S - 1));
+    rows(step(S - 1), dh, H, j0, at(S - 1), 0, H);
+    for (i64 s = S - 1; s >= 1; s--) {
+      const i64 r1 = at(s - 1), m = at(s);
+      if (r1 == j0) continue;
+      const BwdStep prev = step(s - 1);
+      seed(m, r1);
+      const auto before = [&](i64 c0, i64 c1) {
+        for (i64 gate = 0; gate < 3; gate++) gated::prefetch_rows(prev.gates, j0, r1, gate * H + c0, gate * H + c1);
+        gated::prefetch_rows(prev.hns, j0, r1, c0, c1);
+        gated::prefetch_rows(prev.hprev, j0, r1, c0, c1);
+        gated::prefetch_rows(prev.dy, j0, r1, c0, c1);
+      };
+      const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, j0, r1, c0, c1); };
+      if (small || m == j0) {
+        if (m > j0) times_whh(c, s, j0, m);
+        after(0, H);
+      } else {
+        const float* d = dgh + plan.base[s] * G3 + j0 * ldd;
+        gated::grouped_gemm(c, m - j0, H, G3, d, ldd, whh, dh + j0 * H, H, true, before, after);
+      }
     }
-  }
-  // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh.
-  if (small) small_ab(ctx, B, H, G3, dgh + plan.base[0] * G3, ldd, a.w_hh, dh, H, true);
-  else ops.gemm(ctx, B, H, G3, MatView{dgh + plan.base[0] * G3, ldd, 1}, whh, dh, H, true, nullptr);
+    times_whh(c, 0, j0, j1);  // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   scatter_ranks(plan, dh, H, a.dh0);
 
   weight_gradients(ctx, WeightGradArgs{&plan, &q, G3, dgi, dgh, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,

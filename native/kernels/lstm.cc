@@ -28,6 +28,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "batch_split.h"
 #include "gated.h"
 #include "lstm_steps.h"
 #include "gemm/gemm.h"
@@ -92,41 +93,48 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
   };
 
   const float* y = a.y + q.y_offset;
-  for (i64 s = 0; s < plan.steps; s++) {
-    const i64 n = plan.count[s];
-    const FwdStep st{ctx.ops, rows, L, bias, step_rows(plan, s, gates, G4, false), cell_rows(s),
-                     s == 0 ? rank_rows(c0r, H) : cell_rows(s - 1), out_rows(s),
-                     hring && !proj ? hring + (s & 1) * BP : nullptr};
-    const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BP : y + plan.base[s - 1] * q.y_stride;
-    const i64 ldh = s == 0 || hring ? P : plan.stride * q.y_stride;
-    if (hprev && small) {
-      small_step(ctx, n, G4, P, hprev, ldh, a.w_hh, wht, plain, G4, false);
-      gated::interleave_rows(plain, n, L, R);
-      rows(st, R, L.np, 0, n, 0, L.panels);
-    } else if (hprev) {
-      const auto before = [&](i64 c0, i64 c1) {
-        const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
-        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(st.gates, n, gate * H + u0, gate * H + u1);
-      };
-      const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, 0, n, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
-      gated::grouped_gemm(ctx, n, L.np, P, hprev, ldh, whh, R, L.np, false, before, after);
-    } else {
-      rows(st, nullptr, 0, 0, n, 0, L.panels);
-    }
-    if (proj) {
-      // h_t = h̃_t · W_hrᵀ, into y's rows (natural mode) or the ring (packed), then y.
-      const float* A = st.y.row(0);
-      const i64 lda = a.cache ? plan.stride * H : H;
-      float* C = hring ? hring + (s & 1) * BP : a.y + q.y_offset + plan.base[s] * q.y_stride;
-      const i64 ldc = hring ? P : plan.stride * q.y_stride;
-      if (small) small_abt(ctx, n, P, H, A, lda, a.w_hr, C, ldc, false);
-      else ops.gemm(ctx, n, P, H, MatView{A, lda, 1}, whr, C, ldc, false, nullptr);
-      if (hring) {
-        const StepRows yr = step_rows(plan, s, y, q.y_stride, true);
-        for (i64 j = 0; j < n; j++) std::memcpy(yr.row(j), C + j * P, sizeof(float) * P);
+  // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    for (i64 s = 0; s < plan.steps; s++) {
+      const i64 n = running_in(plan, s, j0, j1);
+      if (n <= 0) break;  // ranks run longest first: none of this range is left
+      const i64 r1 = j0 + n;
+      const FwdStep st{ctx.ops, rows, L, bias, step_rows(plan, s, gates, G4, false), cell_rows(s),
+                       s == 0 ? rank_rows(c0r, H) : cell_rows(s - 1), out_rows(s),
+                       hring && !proj ? hring + (s & 1) * BP : nullptr};
+      const float* hprev = s == 0 ? h0r : hring ? hring + ((s - 1) & 1) * BP : y + plan.base[s - 1] * q.y_stride;
+      const i64 ldh = s == 0 || hring ? P : plan.stride * q.y_stride;
+      if (hprev && small) {
+        small_step(c, n, G4, P, hprev + j0 * ldh, ldh, a.w_hh, wht, plain + j0 * G4, G4, false);
+        gated::interleave_rows(plain + j0 * G4, n, L, R + j0 * L.np);
+        rows(st, R, L.np, j0, r1, 0, L.panels);
+      } else if (hprev) {
+        const auto before = [&](i64 c0, i64 c1) {
+          const i64 u0 = c0 / L.nr * L.q, u1 = std::min(H, c1 / L.nr * L.q);
+          for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(st.gates, j0, r1, gate * H + u0, gate * H + u1);
+        };
+        const auto after = [&](i64 c0, i64 c1) { rows(st, R, L.np, j0, r1, c0 / L.nr, (c1 + L.nr - 1) / L.nr); };
+        gated::grouped_gemm(c, n, L.np, P, hprev + j0 * ldh, ldh, whh, R + j0 * L.np, L.np, false, before, after);
+      } else {
+        rows(st, nullptr, 0, j0, r1, 0, L.panels);
+      }
+      if (proj) {
+        // h_t = h̃_t · W_hrᵀ, into y's rows (natural mode) or the ring (packed), then y.
+        const float* A = st.y.row(j0);
+        const i64 lda = a.cache ? plan.stride * H : H;
+        float* C = hring ? hring + (s & 1) * BP + j0 * P : a.y + q.y_offset + plan.base[s] * q.y_stride;
+        const i64 ldc = hring ? P : plan.stride * q.y_stride;
+        if (!hring) C += j0 * ldc;
+        if (small) small_abt(c, n, P, H, A, lda, a.w_hr, C, ldc, false);
+        else ops.gemm(c, n, P, H, MatView{A, lda, 1}, whr, C, ldc, false, nullptr);
+        if (hring) {
+          const StepRows yr = step_rows(plan, s, y, q.y_stride, true);
+          for (i64 j = 0; j < n; j++) std::memcpy(yr.row(j0 + j), C + j * P, sizeof(float) * P);
+        }
       }
     }
-  }
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const i64 s = plan.last[j], b = plan.batch[j];
     std::memcpy(a.hN + b * P, step_rows(plan, s, y, q.y_stride, true).row(j), sizeof(float) * P);
@@ -182,61 +190,72 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
     }
   };
   const i64 ldd = plan.stride * G4;
-  // dh (n rows, P columns) = dpre_s · W_hh.
-  auto times_whh = [&](i64 s, i64 n) {
-    const float* d = dpre + plan.base[s] * G4;
-    if (small) small_ab(ctx, n, P, G4, d, ldd, a.w_hh, dh, P, false);
-    else ops.gemm(ctx, n, P, G4, MatView{d, ldd, 1}, whh, dh, P, false, nullptr);
+  // Rows [j0, j1) of dh (P columns) = the same rows of dpre_s · W_hh.
+  auto times_whh = [&](const Context& c, i64 s, i64 j0, i64 j1) {
+    const float* d = dpre + plan.base[s] * G4 + j0 * ldd;
+    if (small) small_ab(c, j1 - j0, P, G4, d, ldd, a.w_hh, dh + j0 * P, P, false);
+    else ops.gemm(c, j1 - j0, P, G4, MatView{d, ldd, 1}, whh, dh + j0 * P, P, false, nullptr);
   };
-  if (!proj) {
-    seed(0, plan.count[S - 1]);
-    rows(step(S - 1), dh, H, 0, plan.count[S - 1], 0, H);
-    for (i64 s = S - 1; s >= 1; s--) {
-      const BwdStep prev = step(s - 1);
-      const i64 n = plan.count[s - 1];
-      seed(plan.count[s], n);
-      const auto before = [&](i64 c0, i64 c1) {
-        for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(prev.gates, n, gate * H + c0, gate * H + c1);
-        gated::prefetch_rows(prev.cells, n, c0, c1);
-        gated::prefetch_rows(prev.cprev, n, c0, c1);
-        gated::prefetch_rows(prev.dy, n, c0, c1);
-      };
-      const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, 0, n, c0, c1); };
-      if (small) {
-        times_whh(s, plan.count[s]);
-        after(0, H);
-      } else {
-        const float* d = dpre + plan.base[s] * G4;
-        gated::grouped_gemm(ctx, plan.count[s], H, G4, d, ldd, whh, dh, H, false, before, after);
-      }
-    }
-  } else {
-    // dh_t (P) = recurrent part + dy_t, kept per work row for dW_hr; dh̃ = dh_t · W_hr (H), then the cell.
-    float* dhp = scratch(kScratchGather, static_cast<std::size_t>(plan.rows * P));
-    float* dht = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
-    float* whr = small ? nullptr : scratch(kScratchWeightIh, packed_b_size(ops, P, H));
-    if (whr) ops.pack_b(ctx, MatView{a.w_hr, H, 1}, P, H, whr);  // W_hr as B[K=P, N=H]
-    for (i64 s = S - 1; s >= 0; s--) {
-      const i64 n = plan.count[s];
-      seed(s + 1 < S ? plan.count[s + 1] : 0, n);
-      const StepRows dyr = step_rows(plan, s, dy, q.y_stride, true);
-      const StepRows dhr = step_rows(plan, s, dhp, P, false);
-      for (i64 j = 0; j < n; j++) {
-        float* d = dhr.row(j);
-        const float* r = dh + j * P;
-        if (dy) {
-          const float* u = dyr.row(j);
-          for (i64 k = 0; k < P; k++) d[k] = r[k] + u[k];
+  float* dhp = proj ? scratch(kScratchGather, static_cast<std::size_t>(plan.rows * P)) : nullptr;
+  float* dht = proj ? scratch(kScratchStepsT, static_cast<std::size_t>(BH)) : nullptr;
+  float* whr = proj && !small ? scratch(kScratchWeightIh, packed_b_size(ops, P, H)) : nullptr;
+  if (whr) ops.pack_b(ctx, MatView{a.w_hr, H, 1}, P, H, whr);  // W_hr as B[K=P, N=H]
+  // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
+  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    auto at = [&](i64 s) { return s >= S ? j0 : std::max(j0, std::min(j1, plan.count[s])); };
+    if (!proj) {
+      seed(j0, at(S - 1));
+      rows(step(S - 1), dh, H, j0, at(S - 1), 0, H);
+      for (i64 s = S - 1; s >= 1; s--) {
+        const i64 r1 = at(s - 1), m = at(s);
+        if (r1 == j0) continue;
+        const BwdStep prev = step(s - 1);
+        seed(m, r1);
+        const auto before = [&](i64 c0, i64 c1) {
+          for (i64 gate = 0; gate < 4; gate++) gated::prefetch_rows(prev.gates, j0, r1, gate * H + c0, gate * H + c1);
+          gated::prefetch_rows(prev.cells, j0, r1, c0, c1);
+          gated::prefetch_rows(prev.cprev, j0, r1, c0, c1);
+          gated::prefetch_rows(prev.dy, j0, r1, c0, c1);
+        };
+        const auto after = [&](i64 c0, i64 c1) { rows(prev, dh, H, j0, r1, c0, c1); };
+        if (small || m == j0) {
+          if (m > j0) times_whh(c, s, j0, m);
+          after(0, H);
         } else {
-          std::memcpy(d, r, sizeof(float) * P);
+          const float* d = dpre + plan.base[s] * G4 + j0 * ldd;
+          gated::grouped_gemm(c, m - j0, H, G4, d, ldd, whh, dh + j0 * H, H, false, before, after);
         }
       }
-      const i64 lda = plan.stride * P;
-      if (small) small_ab(ctx, n, H, P, dhr.row(0), lda, a.w_hr, dht, H, false);
-      else ops.gemm(ctx, n, H, P, MatView{dhr.row(0), lda, 1}, whr, dht, H, false, nullptr);
-      rows(step(s), dht, H, 0, n, 0, H);
-      if (s > 0) times_whh(s, n);
+    } else {
+      // dh_t (P) = recurrent part + dy_t, kept per work row for dW_hr; dh̃ = dh_t · W_hr (H), then the cell.
+      for (i64 s = S - 1; s >= 0; s--) {
+        const i64 r1 = at(s), n = r1 - j0;
+        if (n == 0) continue;
+        seed(at(s + 1), r1);
+        const StepRows dyr = step_rows(plan, s, dy, q.y_stride, true);
+        const StepRows dhr = step_rows(plan, s, dhp, P, false);
+        for (i64 j = j0; j < r1; j++) {
+          float* d = dhr.row(j);
+          const float* r = dh + j * P;
+          if (dy) {
+            const float* u = dyr.row(j);
+            for (i64 k = 0; k < P; k++) d[k] = r[k] + u[k];
+          } else {
+            std::memcpy(d, r, sizeof(float) * P);
+          }
+        }
+        const i64 lda = plan.stride * P;
+        if (small) small_ab(c, n, H, P, dhr.row(j0), lda, a.w_hr, dht + j0 * H, H, false);
+        else ops.gemm(c, n, H, P, MatView{dhr.row(j0), lda, 1}, whr, dht + j0 * H, H, false, nullptr);
+        rows(step(s), dht, H, j0, r1, 0, H);
+        if (s > 0) times_whh(c, s, j0, r1);
+      }
     }
+    times_whh(c, 0, j0, j1);  // dh0 (by rank) = dpre_first · W_hh
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  if (proj) {
     // dW_hr += Σ_rows dh_tᵀ · h̃_t.
     if (plan.rows <= kSmallRows) {
       std::vector<const float*> hr(static_cast<std::size_t>(plan.rows));
@@ -248,7 +267,6 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
       ops.gemm(ctx, P, H, plan.rows, MatView{dhp, 1, P}, hp, a.dw_hr, H, true, nullptr);  // dhᵀ as a strided view
     }
   }
-  times_whh(0, B);  // dh0 (by rank) = dpre_first · W_hh
   scatter_ranks(plan, dh, P, a.dh0);
   if (a.dc0) scatter_ranks(plan, dc, H, a.dc0);
 

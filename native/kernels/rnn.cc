@@ -12,8 +12,10 @@
 //   dh_{t−1} = dpre_t · W_hh                  (the GEMM's epilogue turns it straight into dpre_{t−1})
 //   dW_ih += dpreᵀ · x,  dW_hh += dpreᵀ · h_prev,  db += Σ_rows dpre,  dx += dpre · W_ih
 // where the last four run once over all work rows after the loop (weight_gradients, gated.cc).
+#include <algorithm>
 #include <cstring>
 
+#include "batch_split.h"
 #include "gated.h"
 #include "gemm/gemm.h"
 #include "recurrent.h"
@@ -132,17 +134,23 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
   const ActCtx actx{ctx.ops, act};
   const Epilogue epi{&act_epilogue, &actx};
   const i64 lds = plan.stride * ld;  // between ranks within one step
-  for (i64 s = 0; s < plan.steps; s++) {
-    float* yt = yw + plan.base[s] * ld;
-    const float* prev = s == 0 ? h0r : yw + plan.base[s - 1] * ld;
-    const i64 ldp = s == 0 ? H : lds;
-    if (prev && !small) {
-      ops.gemm(ctx, plan.count[s], H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
-      continue;
+  // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    for (i64 s = 0; s < plan.steps; s++) {
+      const i64 n = running_in(plan, s, j0, j1);
+      if (n <= 0) break;  // ranks run longest first: none of this range is left
+      float* yt = yw + plan.base[s] * ld + j0 * lds;
+      const i64 ldp = s == 0 ? H : lds;
+      const float* prev = s == 0 ? (h0r ? h0r + j0 * H : nullptr) : yw + plan.base[s - 1] * ld + j0 * lds;
+      if (prev && !small) {
+        ops.gemm(c, n, H, H, MatView{prev, ldp, 1}, whh, yt, lds, true, &epi);  // f in the epilogue
+        continue;
+      }
+      if (prev) small_step(c, n, H, H, prev, ldp, a.w_hh, wht, yt, lds, true);
+      act_rows(actx, yt, lds, 0, n, 0, H);
     }
-    if (prev) small_step(ctx, plan.count[s], H, H, prev, ldp, a.w_hh, wht, yt, lds, true);
-    act_rows(actx, yt, lds, 0, plan.count[s], 0, H);
-  }
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
   for (i64 j = 0; j < B; j++) {
     std::memcpy(a.hN + plan.batch[j] * H, yw + plan.work(plan.last[j], j) * ld, sizeof(float) * H);
   }
@@ -174,9 +182,9 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
   }
   const i64 lds = plan.stride * H;
   // C (+)= A · W_hh for n rows: straight from W_hh for small batches, else the packed GEMM.
-  auto times_whh = [&](i64 n, const float* A, i64 lda, float* C, i64 ldc, const Epilogue* epi) {
-    if (!small) return ops.gemm(ctx, n, H, H, MatView{A, lda, 1}, whh, C, ldc, false, epi);
-    small_ab(ctx, n, H, H, A, lda, a.w_hh, C, ldc, false);
+  auto times_whh = [&](const Context& c, i64 n, const float* A, i64 lda, float* C, i64 ldc, const Epilogue* epi) {
+    if (!small) return ops.gemm(c, n, H, H, MatView{A, lda, 1}, whh, C, ldc, false, epi);
+    small_ab(c, n, H, H, A, lda, a.w_hh, C, ldc, false);
     if (epi) epi->fn(epi->ctx, C, ldc, 0, n, 0, H);
   };
   auto dact = [&](i64 s) {
@@ -190,18 +198,27 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
     const DactCtx dc = dact(s);
     dact_epilogue(&dc, d, lds, j0, j1, 0, H);
   };
-  seed(S - 1, 0, plan.count[S - 1]);
-  for (i64 s = S - 1; s >= 1; s--) {
-    const DactCtx dc = dact(s - 1);
-    const Epilogue epi{&dact_epilogue, &dc};
-    times_whh(plan.count[s], dpre + plan.base[s] * H, lds, dpre + plan.base[s - 1] * H, lds, &epi);
-    seed(s - 1, plan.count[s], plan.count[s - 1]);
-  }
-  {
-    float* dh0r = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
-    times_whh(B, dpre + plan.base[0] * H, lds, dh0r, H, nullptr);
-    scatter_ranks(plan, dh0r, H, a.dh0);
-  }
+  float* dh0r = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
+  // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
+  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
+    auto at = [&](i64 s) { return std::max(j0, std::min(j1, plan.count[s])); };
+    seed(S - 1, j0, at(S - 1));
+    for (i64 s = S - 1; s >= 1; s--) {
+      const i64 m = at(s);
+      if (m > j0) {
+        // The epilogue sees rows from j0 on: its views start there too.
+        const DactCtx d = dact(s - 1);
+        const DactCtx dc{d.act, d.dy.p ? from_rank(d.dy, j0) : d.dy, from_rank(d.y, j0)};
+        const Epilogue epi{&dact_epilogue, &dc};
+        times_whh(c, m - j0, dpre + plan.base[s] * H + j0 * lds, lds, dpre + plan.base[s - 1] * H + j0 * lds, lds, &epi);
+      }
+      seed(s - 1, m, at(s - 1));
+    }
+    times_whh(c, j1 - j0, dpre + plan.base[0] * H + j0 * lds, lds, dh0r + j0 * H, H, nullptr);
+  };
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  scatter_ranks(plan, dh0r, H, a.dh0);
   weight_gradients(ctx, WeightGradArgs{&plan, &q, H, dpre, dpre, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,
                                        a.db_ih, a.db_hh});
 }

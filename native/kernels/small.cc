@@ -3,6 +3,7 @@
 
 #include "gated.h"
 #include "threads.h"
+#include "transpose.h"
 
 namespace fastrnn {
 namespace {
@@ -209,18 +210,13 @@ void small_atb(const Context& ctx, i64 M, i64 N, i64 K, const float* A, i64 lda,
 i64 column_tiles_size(i64 N, i64 K) { return (N + kCols - 1) / kCols * K * kCols; }
 
 void transpose_tiles(const Context& ctx, i64 N, i64 K, const float* W, float* Wt) {
-  // Per tile, 8 inputs at a time: the 8 rows of 64 floats written are contiguous, the 64 rows of W read are
-  // K floats apart.
-  constexpr i64 kK = 8;
+  // Tile t is rows [n0, n0 + kCols) of W transposed: [K, kCols], its columns past N left as they are
+  // (small_ab_tiles never reads them).
   const i64 tiles = (N + kCols - 1) / kCols;
+  const Isa isa = gated::isa_of(*ctx.ops);
   ctx.pool->parallel_for(tiles, N * K < 65536 ? 1 : ctx.threads, [&](i64 t) {
     const i64 n0 = t * kCols, n1 = n0 + kCols < N ? n0 + kCols : N;
-    float* tile = Wt + t * K * kCols;
-    for (i64 k0 = 0; k0 < K; k0 += kK) {
-      const i64 k1 = k0 + kK < K ? k0 + kK : K;
-      for (i64 n = n0; n < n1; n++)
-        for (i64 k = k0; k < k1; k++) tile[k * kCols + (n - n0)] = W[n * K + k];
-    }
+    transpose(isa, W + n0 * K, K, n1 - n0, K, Wt + t * K * kCols, kCols);
   });
 }
 

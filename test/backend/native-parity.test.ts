@@ -102,6 +102,9 @@ describe.each(paths)('native engine on the %s path', (path) => {
       { ...all, cell, T: 12, B: 32, I: 129, H: 200, reverse: true, batchFirst: true },
       { ...all, cell, T: 12, B: 32, I: 129, H: 200, lengths: randomLengths(r, 32, 12) },
       { ...all, cell, T: 6, B: 5, I: 300, H: 200, lengths: randomLengths(r, 5, 6) },
+      // batch split (batch_split.h): uneven ranges of ragged ranks, and a range that ends before the others
+      { ...all, cell, T: 9, B: 17, I: 20, H: 33, reverse: true, lengths: randomLengths(r, 17, 9) },
+      { ...all, cell, T: 9, B: 40, I: 20, H: 33, lengths: Int32Array.from({ length: 40 }, (_, i) => (i < 20 ? 9 : 1 + (i % 3))) },
       ...(cell === 'lstm' ? [{ ...all, cell, T: 12, B: 32, I: 129, H: 200, P: 70, lengths: randomLengths(r, 32, 12) }] : []),
     ] as RnnConfig[]) {
       const one = runCall(loadNativeBackend({ threads: 1 }), c, 7);

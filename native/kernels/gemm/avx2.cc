@@ -18,6 +18,7 @@ struct Avx2Kernel {
   static constexpr int MR = 6;
   static constexpr int NR = 16;
   static constexpr int KC = 256;
+  static constexpr fastrnn::gated::Isa ISA = fastrnn::gated::Isa::Avx2;
 
   // A is packed ([k][MR]) when lda == 0, else row-major with row stride lda.
   template <int R>

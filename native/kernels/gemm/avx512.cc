@@ -21,6 +21,7 @@ struct Avx512Kernel {
   static constexpr int MR = 8;
   static constexpr int NR = 32;
   static constexpr int KC = 256;
+  static constexpr fastrnn::gated::Isa ISA = fastrnn::gated::Isa::Avx512;
 
   // A is packed ([k][MR]) when lda == 0, else row-major with row stride lda.
   template <int R>

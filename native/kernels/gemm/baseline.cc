@@ -13,6 +13,7 @@ struct BaselineKernel {
   static constexpr int MR = 4;
   static constexpr int NR = 8;
   static constexpr int KC = 256;
+  static constexpr fastrnn::gated::Isa ISA = fastrnn::gated::Isa::Baseline;
 
   // A is packed ([k][MR]) when lda == 0, else row-major with row stride lda.
 #if defined(__GNUC__)

@@ -2,7 +2,7 @@
 // It is compiled with the baseline flags; only Kern::tile (the register-blocked micro-kernel) carries a
 // target attribute, so no AVX code can leak into shared inline functions.
 //
-// Kern provides: MR, NR, KC (constexpr ints) and
+// Kern provides: MR, NR, KC (constexpr ints), ISA (its gated::Isa, for the transposes) and
 //   static void tile(i64 kc, const float* A, i64 lda, const float* B, float* C, i64 ldc, int mr, int nr, bool acc);
 // where A is an MR-row panel ([k][MR]) when lda == 0 or mr rows of a row-major matrix (row stride lda)
 // otherwise, B an NR-column panel ([k][NR]), and the tile computes
@@ -14,6 +14,7 @@
 
 #include "gemm/gemm.h"
 #include "threads.h"
+#include "transpose.h"
 
 template <class Kern>
 struct GemmDriver {
@@ -38,6 +39,11 @@ struct GemmDriver {
           for (int j = 0; j < nr; j++) dst[j] = src[j];
           for (int j = nr; j < NR; j++) dst[j] = 0.0f;
         }
+      } else if (B.rs == 1) {
+        // Row k of the panel is column k of nr rows of B's transpose (a weight as stored, W_ih in x · W_ihᵀ).
+        fastrnn::transpose(Kern::ISA, B.p + j0 * B.cs, B.cs, nr, K, o, NR);
+        for (i64 k = 0; k < K && nr < NR; k++)
+          for (int j = nr; j < NR; j++) o[k * NR + j] = 0.0f;
       } else {
         for (int j = 0; j < NR; j++) {
           if (j < nr) {
@@ -110,9 +116,13 @@ struct GemmDriver {
     // Small products are not worth waking the pool for.
     const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
     const int threads = flops < 2.0e5 ? 1 : std::max(1, ctx.threads);
+    // Row-major A is read in place; any other layout is packed per K chunk, by each item for its rows —
+    // so an item then takes every column while there are rows enough to go round (one pack per chunk).
+    const bool direct = A.cs == 1;
     i64 mtb = std::min<i64>(mtiles, kMcTiles);
     i64 npb = std::min<i64>(npanels, kNcPanels);
     auto items = [&] { return ((mtiles + mtb - 1) / mtb) * ((npanels + npb - 1) / npb); };
+    if (!direct && (mtiles + mtb - 1) / mtb >= 2 * threads) npb = npanels;
     if (threads > 1) {
       while (items() < 4 * threads && npb > 1) npb = (npb + 1) / 2;
       while (items() < 2 * threads && mtb > 1) mtb = (mtb + 1) / 2;
@@ -124,8 +134,6 @@ struct GemmDriver {
       const i64 mb = item / nblocks_n, nb = item % nblocks_n;
       const i64 m0 = mb * mtb * MR, m1 = std::min<i64>(M, m0 + mtb * MR);
       const i64 n0 = nb * npb * NR, n1 = std::min<i64>(N, n0 + npb * NR);
-      // Row-major A is read in place; any other layout is packed per K chunk.
-      const bool direct = A.cs == 1;
       const std::size_t need = static_cast<std::size_t>(mtb * MR * KC);
       if (!direct && apack.size() < need) apack.reset(need);
       if (K <= 0 && !accumulate) {
