@@ -1,11 +1,11 @@
 /**
- * `npm run bench:spam -- [--threads 1] [--epochs 1] [--seed 1] [--optimizer adam|sparse_adam] [--dense]`
+ * `npm run bench:spam -- [--threads 1] [--epochs 1] [--seed 1] [--optimizer adam|sparse_adam] [--dense] [--batch 32]`
  *
  * Trains the spam demo's SPAM_FULL model (src/cli/demos/spam.ts: same data, split, vocabulary, model and
  * fit options) for a few epochs and prints, per epoch, the process CPU time (process.cpuUsage, user +
  * system: on a shared machine this is steadier than wall time), the wall time and sequences/second.
  * With --threads 1 the CPU time is the work itself. `--dense` turns the sparse embedding gradient off (the
- * dense 20k×64 gradient, as before), `--optimizer` overrides the demo's. One JSON line at the end.
+ * dense 20k×64 gradient, as before), `--optimizer` and `--batch` override the demo's. One JSON line at the end.
  */
 import { fit, SequenceClassifier, Vocab } from '../src/index.js';
 import { loadSpamAssassin, SPAM_FULL, spamOptimizer } from '../src/cli/demos/spam.js';
@@ -16,7 +16,7 @@ const threads = Number(arg('--threads', '1'));
 const epochs = Number(arg('--epochs', '1'));
 const seed = Number(arg('--seed', '1'));
 const dense = process.argv.includes('--dense');
-const c = SPAM_FULL;
+const c = { ...SPAM_FULL, batchSize: Number(arg('--batch', String(SPAM_FULL.batchSize))) };
 const optimizerName = arg('--optimizer', spamOptimizer(c).name);
 
 const all = loadSpamAssassin(c);
@@ -49,4 +49,4 @@ await fit(model, examples, {
     wall = performance.now();
   },
 });
-console.log(JSON.stringify({ threads, seed, optimizer: optimizerName, sparseEmbedding: !dense, epochs: rows }));
+console.log(JSON.stringify({ threads, seed, optimizer: optimizerName, sparseEmbedding: !dense, batchSize: c.batchSize, epochs: rows }));
