@@ -1,6 +1,7 @@
 // fastrnn's public API. Everything a user imports comes from here; nothing else is public.
 export { tensor, zeros, clone, numel, toArray, type Tensor, type FloatArray, type DType } from './tensor.js';
 export type { Parameter, StateDict } from './parameter.js';
+export { RowSet } from './row-set.js';
 export { Rng } from './random.js';
 export { setLimits, getLimits, DEFAULT_LIMITS, MAX_SIZE, type Limits } from './limits.js';
 

@@ -5,6 +5,7 @@
 import type { Parameter, StateDict } from '../parameter.js';
 import { clone, sameShape, shapeToString } from '../tensor.js';
 import { checkTensor, describe } from '../errors.js';
+import { zeroGradient } from '../row-set.js';
 
 export abstract class Module {
   training = true;
@@ -23,7 +24,7 @@ export abstract class Module {
   namedParameters(): Parameter[] {
     const out = this.ownParameters().slice();
     for (const [prefix, child] of Object.entries(this.children())) {
-      for (const p of child.namedParameters()) out.push({ name: `${prefix}.${p.name}`, value: p.value, grad: p.grad });
+      for (const p of child.namedParameters()) out.push({ name: `${prefix}.${p.name}`, value: p.value, grad: p.grad, ...(p.rows ? { rows: p.rows } : {}) });
     }
     return out;
   }
@@ -74,7 +75,7 @@ export abstract class Module {
   }
 
   zeroGrad(): void {
-    for (const p of this.namedParameters()) p.grad.data.fill(0);
+    for (const p of this.namedParameters()) zeroGradient(p);
   }
 
   train(mode = true): this {

@@ -20,10 +20,11 @@ import { binaryCrossEntropyWithLogits, crossEntropy, sigmoid, softmax, type Loss
 import { clipGradNorm } from '../train/clip.js';
 import type { MetricSums, TrainableModel } from '../train/trainable.js';
 import { rngStateOf, setRngStateOf } from '../train/checkpoint.js';
-import type { DType, Tensor } from '../tensor.js';
+import type { DType, FloatArray, Tensor } from '../tensor.js';
+import { allocate, dtypeOf } from '../tensor.js';
 import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
-import { checkSize } from '../limits.js';
-import { poolBackward, poolForward, type PoolState, type Pooling } from './pooling.js';
+import { checkSize, getLimits } from '../limits.js';
+import { PoolGradBuffer, poolBackward, poolForward, type PoolState, type Pooling } from './pooling.js';
 import { checkClassifierExample, collateClassifier, type CheckedClassifierExample, type ClassifierBatch } from './classifier-data.js';
 import { multiLabelMetrics, multiLabelSums, singleLabelMetrics, singleLabelSums } from './classifier-metrics.js';
 import { engineOptions, loadModelInto, saveModel, type EngineOptions, type SavableVocab } from '../io/model-dir.js';
@@ -72,6 +73,9 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
   private readonly padId: number;
   private readonly dtype: DType;
   private pool: PoolState | null = null;
+  /** Training-mode scratch reused from batch to batch (it never leaves the model): the embedded batch, dOutput of the pooling. */
+  private embedded: FloatArray | null = null;
+  private readonly poolGrad = new PoolGradBuffer();
   private busy = false;
 
   constructor(options: ClassifierOptions) {
@@ -170,7 +174,7 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
   forward(ids: IdTensor, lengths?: ArrayLike<number>): Tensor {
     this.checkIdle();
     const checkedLengths = this.checkLengths(ids, lengths);
-    const x = this.embedding.forward(ids);
+    const x = this.embed(ids);
     return this.finishForward(this.rnn.forward({ ...x, lengths: checkedLengths }, null, null, this.forwardOptions()), checkedLengths);
   }
 
@@ -243,7 +247,7 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
 
   private async forwardAsync(ids: IdTensor, lengths: ArrayLike<number> | undefined): Promise<Tensor> {
     const checkedLengths = this.checkLengths(ids, lengths);
-    const x = this.embedding.forward(ids);
+    const x = this.embed(ids);
     return this.finishForward(await this.rnn.forwardAsync({ ...x, lengths: checkedLengths }, null, null, this.forwardOptions()), checkedLengths);
   }
 
@@ -269,7 +273,21 @@ export class SequenceClassifier extends Module implements TrainableModel<Checked
 
   private startBackward(dLogits: Tensor): RecurrentGradients {
     if (!this.pool) throw new Error('SequenceClassifier.backward: call forward in training mode first');
-    return poolBackward(this.pool, this.head.backward(dLogits).data);
+    return poolBackward(this.pool, this.head.backward(dLogits).data, this.poolGrad);
+  }
+
+  /**
+   * The embedded batch. In training mode it goes into memory reused across batches: the recurrent layer
+   * reads it again in backward, and the next training forward replaces that pending backward anyway. An
+   * eval forward gets a fresh array, so it cannot overwrite what a pending training backward still reads.
+   */
+  private embed(ids: IdTensor): Tensor {
+    const count = ids?.data?.length;
+    const n = count * this.embedding.embeddingDim;
+    // Anything unusual (wrong ids, more than the activation limit) takes the plain path, which says what is wrong.
+    if (!this.training || !Number.isSafeInteger(n) || n <= 0 || n > getLimits().maxActivations) return this.embedding.forward(ids);
+    if (!this.embedded || this.embedded.length < n) this.embedded = allocate(dtypeOf(this.embedding.weight.value.data), n);
+    return this.embedding.forward(ids, this.embedded.subarray(0, n));
   }
 
   private finishStep(loss: number, optimizer: Optimizer, clipNorm: number | undefined): TrainStepResult {

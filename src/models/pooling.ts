@@ -42,32 +42,64 @@ export function poolForward(kind: Pooling, rnn: RecurrentOutput | RecurrentState
   const argmax = kind === 'max' ? new Int32Array(B * F) : null;
   for (let b = 0; b < B; b++) {
     const len = lengths[b];
+    const o = b * F;
     if (kind === 'last') {
       for (let d = 0; d < D; d++) {
         const from = (((L - 1) * D + d) * B + b) * H;
-        out.set(rnn.hN.data.subarray(from, from + H), b * F + d * H);
+        out.set(rnn.hN.data.subarray(from, from + H), o + d * H);
       }
     } else if (kind === 'mean') {
-      for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) out[b * F + f] += y[(b * T + t) * F + f];
-      for (let f = 0; f < F; f++) out[b * F + f] /= len;
+      for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) out[o + f] += y[(b * T + t) * F + f];
+      for (let f = 0; f < F; f++) out[o + f] /= len;
     } else {
-      for (let f = 0; f < F; f++) {
-        let best = -Infinity;
-        let at = 0;
-        for (let t = 0; t < len; t++) {
-          const v = y[(b * T + t) * F + f];
-          if (v > best) { best = v; at = t; }
+      // Row by row (memory order); the first maximum wins ties, and a NaN is never taken (as before: v > best).
+      out.fill(-Infinity, o, o + F);
+      for (let t = 0; t < len; t++) {
+        const row = (b * T + t) * F;
+        for (let f = 0; f < F; f++) {
+          const v = y[row + f];
+          if (v > out[o + f]) {
+            out[o + f] = v;
+            argmax![o + f] = t;
+          }
         }
-        out[b * F + f] = best;
-        argmax![b * F + f] = at;
       }
     }
   }
   return { pooled: { data: out, shape: [B, F] }, state: { kind, B, T, F, D, L, lengths, argmax } };
 }
 
-/** dPooled [B, F] → the recurrent layer's upstream gradients: dhN for 'last', dOutput [B, T, F] otherwise. */
-export function poolBackward(state: PoolState, dPooled: FloatArray): RecurrentGradients {
+/**
+ * The reusable dOutput array of poolBackward (grow-only): the recurrent layer only reads dOutput during its
+ * backward, so the next batch can take the same memory. Only what the last call wrote is cleared again —
+ * for 'max' pooling B·F values instead of B·T·F.
+ */
+export class PoolGradBuffer {
+  private data: FloatArray | null = null;
+  /** flat positions the last 'max' call wrote, or null when it wrote a whole prefix of `length` */
+  private written: Int32Array | null = null;
+  private length = 0;
+
+  /** A zeroed array of `length` values of the given dtype; `positions` (optional) are the ones the caller will write. */
+  take(dtype: 'float32' | 'float64', length: number, positions: Int32Array | null): FloatArray {
+    if (!this.data || this.data.length < length || dtypeOf(this.data) !== dtype) {
+      this.data = allocate(dtype, Math.max(length, this.data?.length ?? 0));
+    } else if (this.written) {
+      for (const i of this.written) this.data[i] = 0;
+    } else {
+      this.data.fill(0, 0, this.length);
+    }
+    this.written = positions;
+    this.length = length;
+    return this.data.subarray(0, length);
+  }
+}
+
+/**
+ * dPooled [B, F] → the recurrent layer's upstream gradients: dhN for 'last', dOutput [B, T, F] otherwise
+ * (in `buffer`'s memory when one is given, else a new array).
+ */
+export function poolBackward(state: PoolState, dPooled: FloatArray, buffer?: PoolGradBuffer): RecurrentGradients {
   const { kind, B, T, F, D, L, lengths, argmax } = state;
   const H = F / D;
   const dtype = dtypeOf(dPooled);
@@ -78,15 +110,20 @@ export function poolBackward(state: PoolState, dPooled: FloatArray): RecurrentGr
     }
     return { dhN };
   }
-  const d = allocate(dtype, B * T * F);
+  let positions: Int32Array | null = null;
+  if (kind === 'max') {
+    positions = new Int32Array(B * F);
+    for (let b = 0; b < B; b++) for (let f = 0; f < F; f++) positions[b * F + f] = b * T * F + argmax![b * F + f] * F + f;
+  }
+  const d = buffer ? buffer.take(dtype, B * T * F, positions) : allocate(dtype, B * T * F);
+  if (positions) {
+    for (let i = 0; i < B * F; i++) d[positions[i]] += dPooled[i];
+    return { dOutput: { data: d, shape: [B, T, F] } };
+  }
   for (let b = 0; b < B; b++) {
     const len = lengths[b];
     const row = b * T * F;
-    if (kind === 'mean') {
-      for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) d[row + t * F + f] += dPooled[b * F + f] / len;
-    } else {
-      for (let f = 0; f < F; f++) d[row + argmax![b * F + f] * F + f] += dPooled[b * F + f];
-    }
+    for (let t = 0; t < len; t++) for (let f = 0; f < F; f++) d[row + t * F + f] += dPooled[b * F + f] / len;
   }
   return { dOutput: { data: d, shape: [B, T, F] } };
 }

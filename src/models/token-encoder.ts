@@ -6,7 +6,7 @@
 import type { Backend } from '../backend/backend.js';
 import type { BackendChoice } from '../backend/select.js';
 import { gateCount } from '../backend/backend.js';
-import { checkInt, checkOneOf, describe } from '../errors.js';
+import { checkBoolean, checkInt, checkOneOf, describe } from '../errors.js';
 import { checkParameterCount, checkSize, recurrentParameterCount } from '../limits.js';
 import { Embedding } from '../layers/embedding.js';
 import { createRecurrentLayer } from '../layers/factory.js';
@@ -25,6 +25,13 @@ export interface TokenEncoderOptions {
   dropout?: number;
   /** the padding id: its embedding row stays zero; batches are padded with it (default 0) */
   paddingIdx?: number;
+  /**
+   * a row-sparse embedding gradient (Embedding `sparse: true`, default false): zeroGrad, clipping and the
+   * optimizers touch only the rows of the batch's ids instead of the whole vocabulary × embeddingDim
+   * table. Same gradients and, with every optimizer but SparseAdam, the same updates; a training-time
+   * choice, not saved with the model.
+   */
+  sparseEmbedding?: boolean;
   backend?: BackendChoice | Backend;
   threads?: number;
   seed?: number;
@@ -69,7 +76,7 @@ export function checkEncoderSizes(owner: string, options: TokenEncoderOptions, c
 export function buildTokenEncoder(options: TokenEncoderOptions, choice: EncoderChoice): { embedding: Embedding; rnn: RecurrentLayer } {
   const { seed, cell, nonlinearity } = choice;
   const { dtype, backend, threads } = options;
-  const embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype });
+  const embedding = new Embedding({ numEmbeddings: options.vocabSize, embeddingDim: options.embeddingDim, paddingIdx: options.paddingIdx, seed, dtype, sparse: checkBoolean('sparseEmbedding', options.sparseEmbedding ?? false) });
   const rnn = createRecurrentLayer(cell === 'rnn' ? (nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh') : cell, {
     inputSize: options.embeddingDim,
     hiddenSize: options.hiddenSize,

@@ -9,6 +9,7 @@ import { Optimizer } from './optim/optimizer.js';
 import { SGD, type SGDOptions } from './optim/sgd.js';
 import { Adam, type AdamOptions } from './optim/adam.js';
 import { AdamW, type AdamWOptions } from './optim/adamw.js';
+import { SparseAdam, type SparseAdamOptions } from './optim/sparse-adam.js';
 import { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
 import { Adagrad, type AdagradOptions } from './optim/adagrad.js';
 import type { Parameter } from '../parameter.js';
@@ -18,6 +19,7 @@ export type OptimizerSpec =
   | ({ name: 'sgd' } & SGDOptions)
   | ({ name: 'adam' } & AdamOptions)
   | ({ name: 'adamw' } & AdamWOptions)
+  | ({ name: 'sparse_adam' } & SparseAdamOptions)
   | ({ name: 'rmsprop' } & RMSpropOptions)
   | ({ name: 'adagrad' } & AdagradOptions);
 
@@ -193,6 +195,8 @@ export function buildOptimizer(spec: Optimizer | OptimizerSpec, params: Paramete
         return new Adam(params, rest as AdamOptions);
       case 'adamw':
         return new AdamW(params, rest as AdamWOptions);
+      case 'sparse_adam':
+        return new SparseAdam(params, rest as SparseAdamOptions);
       case 'rmsprop':
         return new RMSprop(params, rest as RMSpropOptions);
       case 'adagrad':
@@ -205,7 +209,7 @@ export function buildOptimizer(spec: Optimizer | OptimizerSpec, params: Paramete
   }
 }
 
-const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'sparse_adam', 'rmsprop', 'adagrad'] as const;
 
 function checkOptimizerSpec(value: unknown): Optimizer | OptimizerSpec {
   if (value instanceof Optimizer) return value;

@@ -49,41 +49,44 @@ export class Adam extends Optimizer {
   }
 
   step(): void {
+    for (const p of this.params) this.update(p);
+  }
+
+  /** One Adam step of one parameter (SparseAdam overrides it for row-sparse gradients). */
+  protected update(p: Parameter): void {
     const { lr, eps, weightDecay, amsgrad, decoupled } = this;
     const [beta1, beta2] = this.betas;
-    for (const p of this.params) {
-      const theta = p.value.data;
-      const g = p.grad.data;
-      const state = this.stateOf(p);
-      const m = this.buffer(p, 'exp_avg');
-      const v = this.buffer(p, 'exp_avg_sq');
-      const vmax = amsgrad ? this.buffer(p, 'max_exp_avg_sq') : null;
-      const t = ++state.step;
-      const stepSize = lr / (1 - beta1 ** t);
-      const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-      if (!vmax && weightDecay === 0) {
-        // The common case (Adam without decay) as a tight loop: it runs over every parameter every step.
-        for (let i = 0; i < theta.length; i++) {
-          const gi = g[i];
-          m[i] = beta1 * m[i] + (1 - beta1) * gi;
-          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-          theta[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
-        }
-        continue;
-      }
+    const theta = p.value.data;
+    const g = p.grad.data;
+    const state = this.stateOf(p);
+    const m = this.buffer(p, 'exp_avg');
+    const v = this.buffer(p, 'exp_avg_sq');
+    const vmax = amsgrad ? this.buffer(p, 'max_exp_avg_sq') : null;
+    const t = ++state.step;
+    const stepSize = lr / (1 - beta1 ** t);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+    if (!vmax && weightDecay === 0) {
+      // The common case (Adam without decay) as a tight loop: it runs over every parameter every step.
       for (let i = 0; i < theta.length; i++) {
-        let gi = g[i];
-        if (decoupled) theta[i] *= 1 - lr * weightDecay;
-        else gi += weightDecay * theta[i];
+        const gi = g[i];
         m[i] = beta1 * m[i] + (1 - beta1) * gi;
         v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-        let second = v[i];
-        if (vmax) {
-          vmax[i] = Math.max(vmax[i], v[i]);
-          second = vmax[i];
-        }
-        theta[i] -= (stepSize * m[i]) / (Math.sqrt(second) / bc2Sqrt + eps);
+        theta[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
       }
+      return;
+    }
+    for (let i = 0; i < theta.length; i++) {
+      let gi = g[i];
+      if (decoupled) theta[i] *= 1 - lr * weightDecay;
+      else gi += weightDecay * theta[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * gi;
+      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+      let second = v[i];
+      if (vmax) {
+        vmax[i] = Math.max(vmax[i], v[i]);
+        second = vmax[i];
+      }
+      theta[i] -= (stepSize * m[i]) / (Math.sqrt(second) / bc2Sqrt + eps);
     }
   }
 }

@@ -10,6 +10,7 @@ import { checkNumber, describe, isFloatArray } from '../../errors.js';
 import type { FloatArray, Tensor } from '../../tensor.js';
 import { allocate, dtypeOf, sameShape, shapeToString } from '../../tensor.js';
 import type { Parameter } from '../../parameter.js';
+import { RowSet, zeroGradient } from '../../row-set.js';
 
 export interface ParamState {
   /** Number of `step()` calls that updated this parameter. */
@@ -38,6 +39,10 @@ export function checkParameters(name: string, params: unknown, { allowEmpty = fa
     }
     if (!sameShape(value!.shape, grad!.shape) || value!.data.length !== grad!.data.length) {
       throw new RangeError(`${where}.grad: expected shape ${shapeToString(value!.shape)} (like value), received ${shapeToString(grad!.shape)}`);
+    }
+    const { rows } = p as Partial<Parameter>;
+    if (rows !== undefined && !(rows instanceof RowSet && rows.numRows * rows.rowSize === grad!.data.length)) {
+      throw new TypeError(`${where}.rows: expected undefined or a RowSet covering the ${grad!.data.length} gradient values, received ${describe(rows)}`);
     }
   });
   if (new Set(params).size !== params.length) {
@@ -70,9 +75,9 @@ export abstract class Optimizer {
     this._lr = checkLr(value);
   }
 
-  /** Sets every gradient to zero (PyTorch's set_to_none=False behaviour). */
+  /** Sets every gradient to zero (PyTorch's set_to_none=False behaviour); a row-sparse one only in its rows. */
   zeroGrad(): void {
-    for (const p of this.params) p.grad.data.fill(0);
+    for (const p of this.params) zeroGradient(p);
   }
 
   /** Applies one update to every parameter from its current gradient. */
