@@ -285,7 +285,7 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
       }
     }
   };
-  if (!small) for_each_rank_range(ctx, rank_split(ctx, plan), run_ranks);
+  if (!small) for_each_rank_range(ctx, rank_split(ctx, plan, 3 * H * H), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const float* h = step_rows(plan, plan.last[j], y, q.y_stride, true).row(j);
     std::memcpy(a.hN + plan.batch[j] * H, h, sizeof(float) * H);
@@ -362,7 +362,7 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
     }
     times_whh(c, 0, j0, j1);  // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, 3 * H * H), run_ranks);
   scatter_ranks(plan, dh, H, a.dh0);
 
   weight_gradients(ctx, WeightGradArgs{&plan, &q, G3, dgi, dgh, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,

@@ -151,7 +151,7 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
     }
   };
   if (small && !proj) lockstep(ctx, plan.steps, L.panels, small_group);
-  else for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  else for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, 4 * H * P + (proj ? P * H : 0)), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const i64 s = plan.last[j], b = plan.batch[j];
     std::memcpy(a.hN + b * P, step_rows(plan, s, y, q.y_stride, true).row(j), sizeof(float) * P);
@@ -271,7 +271,7 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
     }
     times_whh(c, 0, j0, j1);  // dh0 (by rank) = dpre_first · W_hh
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, 4 * H * P + (proj ? P * H : 0)), run_ranks);
   if (proj) {
     // dW_hr += Σ_rows dh_tᵀ · h̃_t.
     if (plan.rows <= kSmallRows) {

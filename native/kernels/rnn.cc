@@ -158,7 +158,7 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
       else act_rows(actx, yt, lds, 0, n, 0, H);
     }
   };
-  if (!small) for_each_rank_range(ctx, rank_split(ctx, plan), run_ranks);
+  if (!small) for_each_rank_range(ctx, rank_split(ctx, plan, H * H), run_ranks);
   for (i64 j = 0; j < B; j++) {
     std::memcpy(a.hN + plan.batch[j] * H, yw + plan.work(plan.last[j], j) * ld, sizeof(float) * H);
   }
@@ -225,7 +225,7 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
     }
     times_whh(c, j1 - j0, dpre + plan.base[0] * H + j0 * lds, lds, dh0r + j0 * H, H, nullptr);
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan), run_ranks);
+  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, H * H), run_ranks);
   scatter_ranks(plan, dh0r, H, a.dh0);
   weight_gradients(ctx, WeightGradArgs{&plan, &q, H, dpre, dpre, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,
                                        a.db_ih, a.db_hh});

@@ -57,6 +57,20 @@ describe('classify', () => {
   });
 });
 
+describe('classify with --optimizer sparse_adam', () => {
+  it('trains through the row-sparse embedding gradient and lazy Adam, and the model predicts', async () => {
+    const out = join(dir, 'cls-sparse');
+    const t = await cli(['train', '--task', 'classify', '--data', join(dir, 'cls.csv'), '--out', out, '--epochs', '8', '--optimizer', 'sparse_adam', '--lr', '0.01', '--json', ...SMALL]);
+    expect(t.stderr).not.toContain('Error');
+    expect(t.code).toBe(0);
+    expect(lastJson(t).accuracy as number).toBeGreaterThan(0.8);
+    const loss = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).metrics.loss as number[];
+    expect(loss.at(-1)).toBeLessThan(loss[0]);
+    const p = await cli(['predict', '--model', out], { input: 'a very good movie\nawful plot\n' });
+    expect(jsonLines(p).map((r) => r.label)).toEqual(['pos', 'neg']);
+  });
+});
+
 describe('tag', () => {
   it('trains on JSONL (tags as strings and as arrays), evaluates and predicts tags', async () => {
     const out = join(dir, 'tag-model');

@@ -45,7 +45,7 @@ export function trainCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--no-attention', 'seq2seq: no attention (the same as --attention none)')
     .option('--epochs <n>', 'passes over the training data', integer(1), 10)
     .option('--batch-size <n>', 'sequences per batch', integer(1), 32)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad']).default('adam'))
+    .addOption(new Option('--optimizer <name>', 'optimizer (sparse_adam: lazy Adam on a row-sparse embedding gradient, PyTorch SparseAdam; others as in torch.optim)').choices(['sgd', 'adam', 'adamw', 'sparse_adam', 'rmsprop', 'adagrad']).default('adam'))
     .option('--lr <rate>', "learning rate (default: the optimizer's, 0.001 for adam)", number({ min: 0 }))
     .option('--clip <norm>', 'clip the gradient norm to this before each step', number({ min: 0 }))
     .option('--seed <n>', 'seeds the weights, the split and the batch order', integer(0, 2 ** 52), 1)

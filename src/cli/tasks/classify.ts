@@ -45,6 +45,7 @@ export const classifyTask: Task<Example> = {
     return new SequenceClassifier({
       vocabSize: lex.vocab.size, embeddingDim: f.embedding, hiddenSize: f.hidden, numClasses: lex.names.length, cell: f.cell, numLayers: f.layers,
       bidirectional: f.bidirectional, dropout: f.dropout, paddingIdx: lex.vocab.padIndex, pooling: f.pooling, seed: f.seed, backend: f.backend, threads: f.threads,
+      sparseEmbedding: f.sparseEmbedding,
     });
   },
 

@@ -53,6 +53,7 @@ export const tagTask: Task<Example> = {
     return new SequenceTagger({
       vocabSize: lex.vocab.size, embeddingDim: f.embedding, hiddenSize: f.hidden, numTags: lex.names.length, cell: f.cell, numLayers: f.layers,
       bidirectional: f.bidirectional, dropout: f.dropout, paddingIdx: lex.vocab.padIndex, seed: f.seed, backend: f.backend, threads: f.threads,
+      sparseEmbedding: f.sparseEmbedding,
     });
   },
 

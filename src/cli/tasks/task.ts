@@ -21,6 +21,8 @@ export interface ModelFlags {
   seed: number;
   backend: 'auto' | 'native' | 'reference';
   threads?: number;
+  /** the embedding records the rows its gradient touches (for --optimizer sparse_adam) */
+  sparseEmbedding?: boolean;
 }
 
 /** How vocabularies are cut. */

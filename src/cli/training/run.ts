@@ -53,7 +53,9 @@ export async function runTrain(args: TrainArgs, given: (key: string) => boolean,
   const meta = saved?.meta ?? (await task.scan(records(trainSrc), textSettings(args, taskName, given), { minFreq: args.minFreq, maxSize: args.maxVocab }, trainSrc.name));
   const lex = lexicon(meta);
   const flags = saved?.flags ?? modelFlags(args);
-  const model = task.build(lex, { ...flags, backend: args.backend, threads: args.threads }) as unknown as TrainableModel;
+  // SparseAdam only pays with an embedding that records which rows its gradient touches.
+  const sparseEmbedding = training.optimizer === 'sparse_adam';
+  const model = task.build(lex, { ...flags, backend: args.backend, threads: args.threads, sparseEmbedding }) as unknown as TrainableModel;
   const stream = training.stream || (await isLarge(trainSrc));
   const data = await prepare(task, lex, trainSrc, validSrc, training, stream);
   out.note(describeRun(taskName, lex, data, stream, parameterCount(model)));

@@ -13,7 +13,7 @@ import { DEFAULT_FIELDS, parseMeta, type CliMeta, type TaskName, type TextSettin
 import type { TokenizerKind } from '../text.js';
 import type { ModelFlags } from '../tasks/index.js';
 
-export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
+export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'sparse_adam' | 'rmsprop' | 'adagrad';
 
 /** The train command's options (commander's camelCase names). */
 export interface TrainArgs extends ReportArgs {
