@@ -86,16 +86,57 @@ export function gatherMatmulABt(
   out: FloatArray, a: FloatArray, aRow: Int32Array, w: FloatArray,
   m0: number, m1: number, N: number, K: number,
 ): void {
-  for (let m = m0; m < m1; m++) {
+  let m = m0;
+  for (; m + 2 <= m1; m += 2) {
+    const ar = aRow[m], br = aRow[m + 1];
+    const or = (m - m0) * N;
+    for (let n = 0; n < N; n++) dot2(a, ar, br, w, n * K, K, out, or + n, or + N + n);
+  }
+  for (; m < m1; m++) {
     const ar = aRow[m];
     const or = (m - m0) * N;
-    for (let n = 0; n < N; n++) {
-      const wr = n * K;
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += a[ar + k] * w[wr + k];
-      out[or + n] += sum;
-    }
+    for (let n = 0; n < N; n++) out[or + n] += dot(a, ar, w, n * K, K);
   }
+}
+
+/** dot() for two rows of a against one row of w (each w value read once for both), added to out[o1], out[o2]. */
+function dot2(a: FloatArray, ao: number, bo: number, w: FloatArray, wo: number, K: number, out: FloatArray, o1: number, o2: number): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const w0 = w[wo + k], w1 = w[wo + k + 1], w2 = w[wo + k + 2], w3 = w[wo + k + 3];
+    s0 += a[ao + k] * w0;
+    s1 += a[ao + k + 1] * w1;
+    s2 += a[ao + k + 2] * w2;
+    s3 += a[ao + k + 3] * w3;
+    t0 += a[bo + k] * w0;
+    t1 += a[bo + k + 1] * w1;
+    t2 += a[bo + k + 2] * w2;
+    t3 += a[bo + k + 3] * w3;
+  }
+  for (; k < K; k++) {
+    s0 += a[ao + k] * w[wo + k];
+    t0 += a[bo + k] * w[wo + k];
+  }
+  out[o1] += (s0 + s1) + (s2 + s3);
+  out[o2] += (t0 + t1) + (t2 + t3);
+}
+
+/**
+ * Σ_k a[ao + k] · w[wo + k] in float64, as four interleaved partial sums: four independent add chains
+ * run about three times faster than one in V8, and in float64 the split stays far below float32 rounding.
+ */
+function dot(a: FloatArray, ao: number, w: FloatArray, wo: number, K: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    s0 += a[ao + k] * w[wo + k];
+    s1 += a[ao + k + 1] * w[wo + k + 1];
+    s2 += a[ao + k + 2] * w[wo + k + 2];
+    s3 += a[ao + k + 3] * w[wo + k + 3];
+  }
+  for (; k < K; k++) s0 += a[ao + k] * w[wo + k];
+  return (s0 + s1) + (s2 + s3);
 }
 
 /** out[outRow[m] + n] += Σ_k a[(m−m0)·K + k] · w[k·N + n]  for m ∈ [m0, m1). */
