@@ -80,3 +80,10 @@ export function shapeToString(shape: readonly number[]): string {
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/** Whether two arrays overlap in memory (views of one buffer whose byte ranges meet). */
+export function sharesMemory(a: FloatArray, b: FloatArray): boolean {
+  if (a.buffer !== b.buffer) return false;
+  const a0 = a.byteOffset, a1 = a0 + a.byteLength, b0 = b.byteOffset, b1 = b0 + b.byteLength;
+  return a0 < b1 && b0 < a1;
+}

@@ -2,7 +2,7 @@
  * fastrnn through its public API, as a user writes it (imports only src/index.ts).
  *   train   layer.forward(x, null, null, { returnOutput: false, out }) → Linear head on hN → crossEntropy →
  *           head.backward → layer.backward({ dhN }, { inputGradient: false, out }) → SGD.step (zeroGrad first);
- *           `out` holds the loop's own hN/cN and dh0/dc0 tensors, written in place every step (no new arrays)
+ *           `out` holds the loop's own hN/cN, dh0/dc0, logits and head gradient, written in place every step (no new arrays)
  *   infer   layer.eval(), forward(x, null, null, { returnOutput: false }), head on hN
  *   decode  RNNCell / LSTMCell / GRUCell in eval mode, state carried between steps
  * The many-to-one calls ask for no output sequence and no input gradient, which is what PyTorch computes
@@ -57,13 +57,16 @@ export async function prepare(w: Workload, options: SystemOptions): Promise<Runn
   const lstm = w.cell === 'lstm';
   const states = { hN: state(H), ...(lstm ? { cN: state(H) } : {}) };
   const stateGrads = { dh0: state(H), ...(lstm ? { dc0: state(H) } : {}) };
+  const logits = { data: new Float32Array(B * CLASSES), shape: [B, CLASSES] };
+  const dhN = { data: new Float32Array(B * H), shape: [1, B, H] };
+  const dLast = { data: dhN.data, shape: [B, H] };
   return {
     step() {
       opt.zeroGrad();
       const { hN } = layer.forward(x, null, null, { returnOutput: false, out: states });
-      const logits = head.forward({ data: hN.data, shape: [B, H] });
+      head.forward({ data: hN.data, shape: [B, H] }, { out: logits });
       const { grad } = crossEntropy(logits, targets);
-      const dhN = { data: head.backward(grad).data, shape: [1, B, H] };
+      head.backward(grad, { out: dLast });
       layer.backward({ dhN }, { inputGradient: false, out: stateGrads });
       opt.step();
     },

@@ -6,8 +6,8 @@
  */
 import type { Parameter } from '../parameter.js';
 import { Module } from './module.js';
-import type { DType, Tensor } from '../tensor.js';
-import { dtypeOf, shapeToString, zeros } from '../tensor.js';
+import type { DType, FloatArray, Tensor } from '../tensor.js';
+import { dtypeOf, shapeToString, sharesMemory, zeros } from '../tensor.js';
 import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
 import { checkActivationCount, checkParameterCount, checkSize } from '../limits.js';
 import { Rng } from '../random.js';
@@ -54,13 +54,18 @@ export class Linear extends Module {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
-  /** x [..., in] → [..., out]. */
-  forward(x: Tensor): Tensor {
+  /**
+   * x [..., in] → [..., out]. `{ out }`: a tensor of the result's shape and dtype, memory of its own, that
+   * receives the result instead of a new array (for training loops that reuse their buffers).
+   */
+  forward(x: Tensor, options?: { out?: Tensor }): Tensor {
     checkTensor('Linear.forward(x)', x);
     this.checkInput(x);
     const M = x.data.length / this.inFeatures;
     checkActivationCount('Linear.forward(x)', M * this.outFeatures, `${M} rows of outFeatures ${this.outFeatures}`);
-    const out = zeros([...x.shape.slice(0, -1), this.outFeatures], dtypeOf(this.weight.value.data));
+    const shape = [...x.shape.slice(0, -1), this.outFeatures];
+    const given = this.outOption('Linear.forward', options, shape, [['x', x.data]]);
+    const out = given ?? zeros(shape, dtypeOf(this.weight.value.data));
     if (M > 0) {
       this.backend.linearForward({
         M, N: this.outFeatures, K: this.inFeatures, y: out.data, x: x.data, weight: this.weight.value.data, bias: this.bias?.value.data ?? null,
@@ -70,8 +75,8 @@ export class Linear extends Module {
     return out;
   }
 
-  /** Accumulates dWeight, dBias; returns dX with the input's shape. */
-  backward(dOutput: Tensor): Tensor {
+  /** Accumulates dWeight, dBias; returns dX with the input's shape (into `{ out }` when given, as forward). */
+  backward(dOutput: Tensor, options?: { out?: Tensor }): Tensor {
     const x = this.lastInput;
     if (!x) throw new Error('Linear.backward: call forward in training mode first');
     const expected = [...x.shape.slice(0, -1), this.outFeatures];
@@ -80,7 +85,9 @@ export class Linear extends Module {
       throw new TypeError(`Linear.backward(dOutput): expected ${dtypeOf(x.data)} data (the layer's dtype), received ${describe(dOutput.data)}`);
     }
     const M = x.data.length / this.inFeatures;
-    const dx = zeros(x.shape, dtypeOf(x.data));
+    const given = this.outOption('Linear.backward', options, x.shape, [['dOutput', dOutput.data], ['the x of the training forward', x.data]]);
+    if (given) given.data.fill(0); // the kernels add dy · W into dx
+    const dx = given ?? zeros(x.shape, dtypeOf(x.data));
     if (M > 0) {
       this.backend.linearBackward({
         M, N: this.outFeatures, K: this.inFeatures, dx: dx.data, dWeight: this.weight.grad.data, dBias: this.bias?.grad.data ?? null,
@@ -88,6 +95,26 @@ export class Linear extends Module {
       });
     }
     return dx;
+  }
+
+  /** The checked `out` of a call (null without one): shape, the layer's dtype, and no memory shared with what the call reads. */
+  private outOption(where: string, options: { out?: Tensor } | undefined, shape: readonly number[], reads: [string, FloatArray][]): Tensor | null {
+    if (options === undefined) return null;
+    if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: expected an options object { out?: Tensor }, received ${describe(options)}`);
+    for (const k of Object.keys(options)) {
+      if (k !== 'out') throw new TypeError(`${where}: expected only { out?: Tensor }, received unknown key ${JSON.stringify(k)}`);
+    }
+    const out = options.out;
+    if (out === undefined || out === null) return null;
+    checkTensor(`${where}(options).out`, out, shape);
+    const dtype = dtypeOf(this.weight.value.data);
+    if (dtypeOf(out.data) !== dtype) throw new TypeError(`${where}(options).out: expected ${dtype} data (the layer's dtype), received ${describe(out.data)}`);
+    const all: [string, FloatArray | null][] = [...reads, ['weight', this.weight.value.data], ['weight.grad', this.weight.grad.data],
+      ['bias', this.bias?.value.data ?? null], ['bias.grad', this.bias?.grad.data ?? null]];
+    for (const [name, data] of all) {
+      if (data && sharesMemory(out.data, data)) throw new RangeError(`${where}(options).out: expected memory of its own, received an array that shares memory with ${name}`);
+    }
+    return out;
   }
 
   private checkInput(x: Tensor): void {

@@ -11,7 +11,7 @@
  * first), and the caller must not read or write them until the call has returned (or its promise settled).
  */
 import type { FloatArray, Tensor } from '../tensor.js';
-import { dtypeOf } from '../tensor.js';
+import { dtypeOf, sharesMemory } from '../tensor.js';
 import { checkBoolean, checkTensor, describe } from '../errors.js';
 import { hSize, type LayerSizes } from './recurrent-input.js';
 
@@ -74,17 +74,12 @@ function firstOverlap(data: FloatArray, lists: readonly (readonly ReadArray[])[]
     const list = lists[l];
     for (let i = 0; i < list.length; i++) {
       const other = list[i][1];
-      if (other && overlaps(data, other)) return list[i][0];
+      if (other && sharesMemory(data, other)) return list[i][0];
     }
   }
   return null;
 }
 
-function overlaps(a: FloatArray, b: FloatArray): boolean {
-  if (a.buffer !== b.buffer) return false;
-  const a0 = a.byteOffset, a1 = a0 + a.byteLength, b0 = b.byteOffset, b1 = b0 + b.byteLength;
-  return a0 < b1 && b0 < a1;
-}
 
 /** The options object's keys: only `flag` and `out` (undefined options → defaults). */
 const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
