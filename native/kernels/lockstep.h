@@ -21,16 +21,6 @@
 
 namespace fastrnn {
 
-inline void lockstep_pause() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#else
-  std::this_thread::yield();
-#endif
-}
-
 constexpr int kLockstepSpins = 1024;  // pauses before a waiting thread starts yielding (5–60 µs by CPU)
 
 template <class F>
@@ -53,7 +43,7 @@ void lockstep(const Context& ctx, i64 steps, i64 groups, F&& run) {
       // Spin a little (a step is microseconds), then yield: the thread holding the ticket may have lost its
       // core to another process, and spinning would only keep it off longer.
       for (int spins = 0; done.load(std::memory_order_acquire) < s * groups; spins++) {
-        if (spins < kLockstepSpins) lockstep_pause();
+        if (spins < kLockstepSpins) cpu_relax();
         else std::this_thread::yield();
       }
       // A failed ticket still counts as done (nobody waits forever); the rest are skipped.

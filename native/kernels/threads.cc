@@ -13,16 +13,6 @@ namespace fastrnn {
 
 namespace {
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#else
-  std::this_thread::yield();
-#endif
-}
-
 // Spin for about this long before blocking.
 constexpr auto kSpin = std::chrono::microseconds(200);
 

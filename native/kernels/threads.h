@@ -15,6 +15,17 @@
 
 namespace fastrnn {
 
+// One spin-wait pause (x86 pause, arm yield): spinning threads let the core's other work run meanwhile.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#else
+  std::this_thread::yield();
+#endif
+}
+
 class ThreadPool {
  public:
   static constexpr int kMaxThreads = 256;
