@@ -65,25 +65,32 @@ void ThreadPool::work() {
   }
 }
 
-// Joins the job of `generation` if it is still open and has room; false when it is closed, full or over.
-bool ThreadPool::try_join(std::uint64_t generation) {
+// Joins the job of `generation` if it is still open and has room: Joined, or Closed (over, or closed by
+// its caller) or Full (every place it allows taken).
+ThreadPool::Join ThreadPool::try_join(std::uint64_t generation) {
   std::uint64_t job = job_.load(std::memory_order_acquire);
   for (;;) {
-    if (generation_of(job) != generation || !(job & kOpen) || (job & kJoinedMask) >= allowed_of(job)) return false;
-    if (job_.compare_exchange_weak(job, job + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+    if (generation_of(job) != generation || !(job & kOpen)) return Join::Closed;
+    if ((job & kJoinedMask) >= allowed_of(job)) return Join::Full;
+    if (job_.compare_exchange_weak(job, job + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return Join::Joined;
   }
 }
 
 void ThreadPool::worker_main(std::uint64_t seen) {
   flush_denormals();  // this thread runs only our kernels (denormals.h)
+  bool spin = true;
   for (;;) {
     auto changed = [&] { return generation_of(job_.load(std::memory_order_acquire)) != seen; };
-    if (!spin_until(changed)) {
+    if (!spin || !spin_until(changed)) {
       std::unique_lock<std::mutex> lk(m_);
       cv_work_.wait(lk, changed);
     }
     seen = generation_of(job_.load(std::memory_order_acquire));
-    if (!try_join(seen)) continue;
+    const Join joined = try_join(seen);
+    // Left out of a full job (the pool has more workers than calls now ask for): the next jobs will most
+    // likely be full too, so wait for them asleep — spinning would take the cores from the threads working.
+    spin = joined != Join::Full;
+    if (joined != Join::Joined) continue;
     work();
     finished_.fetch_add(1, std::memory_order_acq_rel);
     std::lock_guard<std::mutex> lk(m_);

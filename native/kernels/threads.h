@@ -53,7 +53,8 @@ class ThreadPool {
   void grow(int total_threads);
   void worker_main(std::uint64_t seen_generation);
   void work();
-  bool try_join(std::uint64_t generation);
+  enum class Join { Joined, Closed, Full };
+  Join try_join(std::uint64_t generation);
 
   std::mutex call_mutex_;
   std::vector<std::thread> workers_;
