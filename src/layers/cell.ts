@@ -30,6 +30,7 @@ import { checkActivationCount, checkParameterCount, checkSize, recurrentParamete
 import { Rng } from '../random.js';
 import { Module } from './module.js';
 import { LayerBusyError } from './recurrent.js';
+import { checkCellOut, type CellOut, type CheckedCellOut } from './cell-out.js';
 
 export interface CellOptions {
   inputSize: number;
@@ -149,10 +150,13 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     this.history.length = 0;
   }
 
-  /** One step: x [B, I], h [B, H] (missing: zeros), c [B, H] (LSTMCell only; missing: zeros). */
-  forward(x: Tensor, h?: Tensor | null, c?: Tensor | null): O {
+  /**
+   * One step: x [B, I], h [B, H] (missing: zeros), c [B, H] (LSTMCell only; missing: zeros).
+   * `{ out: { h?, c? } }` writes h_t (c_t) into your own [B, H] tensors instead of new arrays (cell-out.ts).
+   */
+  forward(x: Tensor, h?: Tensor | null, c?: Tensor | null, options?: { out?: CellOut }): O {
     this.checkIdle();
-    const plan = this.planForward(x, h ?? null, c ?? null, true);
+    const plan = this.planForward(x, h ?? null, c ?? null, true, options);
     this.backend.recurrentForward(this.cell, plan.args);
     return plan.finish();
   }
@@ -166,9 +170,9 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
   }
 
   /** Like forward, on the engine's worker thread when it has one (the native engine). */
-  async forwardAsync(x: Tensor, h?: Tensor | null, c?: Tensor | null): Promise<O> {
+  async forwardAsync(x: Tensor, h?: Tensor | null, c?: Tensor | null, options?: { out?: CellOut }): Promise<O> {
     this.checkIdle();
-    const plan = this.planForward(x, h ?? null, c ?? null, false);
+    const plan = this.planForward(x, h ?? null, c ?? null, false, options);
     const b = this.backend;
     return this.runAsync(plan, () => (b.recurrentForwardAsync ? b.recurrentForwardAsync(this.cell, plan.args) : b.recurrentForward(this.cell, plan.args)));
   }
@@ -189,6 +193,13 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     } finally {
       this.busy = false;
     }
+  }
+
+  private checkOut(options: unknown, B: number, x: FloatArray, h0: FloatArray | null, c0: FloatArray | null): CheckedCellOut {
+    const params = this.namedParameters();
+    const reads: [string, FloatArray | null][] = [['x', x], ['h', h0], ['c', c0]];
+    for (const p of params) reads.push([p.name, p.value.data], [`${p.name}.grad`, p.grad.data]);
+    return checkCellOut(`${this.constructor.name}.forward`, options, B, this.hiddenSize, this.dtype, this.cell === 'lstm', reads);
   }
 
   private checkIdle(): void {
@@ -227,7 +238,7 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
   }
 
   /** sync: the kernel runs before this call returns (so an eval step may read the caller's arrays in place). */
-  private planForward(x: Tensor, h: Tensor | null, c: Tensor | null, sync: boolean): Plan<RecurrentForwardArgs, O> {
+  private planForward(x: Tensor, h: Tensor | null, c: Tensor | null, sync: boolean, options: unknown): Plan<RecurrentForwardArgs, O> {
     const isLstm = this.cell === 'lstm';
     const { inputSize: I, hiddenSize: H } = this;
     const xShape = (x as Tensor | null)?.shape;
@@ -244,9 +255,10 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     const h0 = h === null ? null : this.checkState(`${this.constructor.name}.forward(h)`, h, B, 'x');
     if (c !== null && !isLstm) throw new TypeError(`${this.constructor.name}.forward(c): only LSTMCell has a cell state; expected null or undefined, received ${describe(c)}`);
     const c0 = c === null ? null : this.checkState(`${this.constructor.name}.forward(c)`, c, B, 'x');
+    const out = options === undefined ? null : this.checkOut(options, B, x.data, h0, c0);
     const train = this.training;
-    const hOut = allocate(this.dtype, B * H);
-    const cOut = isLstm ? allocate(this.dtype, B * H) : null;
+    const hOut = out?.h?.data ?? allocate(this.dtype, B * H);
+    const cOut = isLstm ? (out?.c?.data ?? allocate(this.dtype, B * H)) : null;
     // Kept steps own their y; an eval step's y (the same values as h) goes to a reused scratch array.
     const inPlace = sync && !train;
     if (inPlace && (!this.scratchY || this.scratchY.length < B * H)) this.scratchY = allocate(this.dtype, B * H);
@@ -266,9 +278,9 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     };
     const finish = (): O => {
       if (train) this.history.push(step);
-      const out: CellOutput = { h: { data: hOut, shape: [B, H] } };
-      if (cOut) out.c = { data: cOut, shape: [B, H] };
-      return out as O;
+      const result: CellOutput = { h: out?.h ?? { data: hOut, shape: [B, H] } };
+      if (cOut) result.c = out?.c ?? { data: cOut, shape: [B, H] };
+      return result as O;
     };
     return { args, finish };
   }
