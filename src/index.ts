@@ -28,8 +28,7 @@ export { RNN, type RNNOptions } from './layers/rnn.js';
 export { LSTM } from './layers/lstm.js';
 export { GRU } from './layers/gru.js';
 export { createRecurrentLayer, CELL_KINDS } from './layers/factory.js';
-export { RecurrentCell, type CellOptions, type CellOutput, type CellGradients, type CellInputGradients } from './layers/cell.js';
-export type { CellOut } from './layers/cell-out.js';
+export { RecurrentCell, type CellOptions, type CellOut, type CellOutput, type CellGradients, type CellInputGradients } from './layers/cell.js';
 export {
   RNNCell,
   LSTMCell,

@@ -30,7 +30,7 @@ import { checkActivationCount, checkParameterCount, checkSize, recurrentParamete
 import { Rng } from '../random.js';
 import { Module } from './module.js';
 import { LayerBusyError } from './recurrent.js';
-import { checkCellOut, type CellOut, type CheckedCellOut } from './cell-out.js';
+import { checkOutTensors, optionsObject, type ReadArray } from './out-tensors.js';
 
 export interface CellOptions {
   inputSize: number;
@@ -42,7 +42,17 @@ export interface CellOptions {
   dtype?: DType;
 }
 
-/** h_t [B, H] (and c_t for LSTMCell): fresh tensors the caller owns. */
+/**
+ * forward's opt-in `{ out: { h?, c? } }`: your own [B, H] tensors for h_t and c_t (out-tensors.ts). They may
+ * not share memory with the h and c the step reads, so a decode loop alternates two pairs and allocates
+ * nothing per step.
+ */
+export interface CellOut {
+  h?: Tensor | null;
+  c?: Tensor | null;
+}
+
+/** h_t [B, H] (and c_t for LSTMCell): fresh tensors the caller owns (or the `out` tensors given). */
 export interface CellOutput {
   h: Tensor;
   c?: Tensor;
@@ -195,11 +205,17 @@ export abstract class RecurrentCell<O extends CellOutput = CellOutput, G extends
     }
   }
 
-  private checkOut(options: unknown, B: number, x: FloatArray, h0: FloatArray | null, c0: FloatArray | null): CheckedCellOut {
-    const params = this.namedParameters();
-    const reads: [string, FloatArray | null][] = [['x', x], ['h', h0], ['c', c0]];
-    for (const p of params) reads.push([p.name, p.value.data], [`${p.name}.grad`, p.grad.data]);
-    return checkCellOut(`${this.constructor.name}.forward`, options, B, this.hiddenSize, this.dtype, this.cell === 'lstm', reads);
+  /** The checked `out` tensors of a forward (null where not given). */
+  private checkOut(options: unknown, B: number, x: FloatArray, h0: FloatArray | null, c0: FloatArray | null): { h: Tensor | null; c: Tensor | null } {
+    const where = `${this.constructor.name}.forward(options)`;
+    const o = optionsObject(where, options, null);
+    const shape = [B, this.hiddenSize];
+    const fixed = this.namedParameters().flatMap((p): ReadArray[] => [[p.name, p.value.data], [`${p.name}.grad`, p.grad.data]]);
+    const given = checkOutTensors(where, o.out, { dtype: this.dtype, noun: 'cell' },
+      { h: shape, c: this.cell === 'lstm' ? shape : 'only LSTMCell has a cell state' },
+      { fixed, call: (): ReadArray[] => [['x', x], ['h', h0], ['c', c0]] }, { h: '[B, hiddenSize]', c: '[B, hiddenSize]' });
+    const out = o.out as CellOut;
+    return { h: given?.h ? out.h! : null, c: given?.c ? out.c! : null };
   }
 
   private checkIdle(): void {

@@ -6,8 +6,9 @@
  */
 import type { Parameter } from '../parameter.js';
 import { Module } from './module.js';
-import type { DType, FloatArray, Tensor } from '../tensor.js';
-import { dtypeOf, shapeToString, sharesMemory, zeros } from '../tensor.js';
+import type { DType, Tensor } from '../tensor.js';
+import { dtypeOf, shapeToString, zeros } from '../tensor.js';
+import { checkOutShape, firstOverlap, optionsObject, sharedMemoryError, type ReadArray } from './out-tensors.js';
 import { checkBoolean, checkInt, checkOneOf, checkTensor, describe } from '../errors.js';
 import { checkActivationCount, checkParameterCount, checkSize } from '../limits.js';
 import { Rng } from '../random.js';
@@ -97,23 +98,16 @@ export class Linear extends Module {
     return dx;
   }
 
-  /** The checked `out` of a call (null without one): shape, the layer's dtype, and no memory shared with what the call reads. */
-  private outOption(where: string, options: { out?: Tensor } | undefined, shape: readonly number[], reads: [string, FloatArray][]): Tensor | null {
-    if (options === undefined) return null;
-    if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: expected an options object { out?: Tensor }, received ${describe(options)}`);
-    for (const k of Object.keys(options)) {
-      if (k !== 'out') throw new TypeError(`${where}: expected only { out?: Tensor }, received unknown key ${JSON.stringify(k)}`);
-    }
-    const out = options.out;
+  /** The checked `out` of a call (null without one): out-tensors.ts's checks for one tensor. */
+  private outOption(where: string, options: { out?: Tensor } | undefined, shape: readonly number[], reads: ReadArray[]): Tensor | null {
+    const out = optionsObject(where, options, null, 'Tensor').out as Tensor | null | undefined;
     if (out === undefined || out === null) return null;
-    checkTensor(`${where}(options).out`, out, shape);
-    const dtype = dtypeOf(this.weight.value.data);
-    if (dtypeOf(out.data) !== dtype) throw new TypeError(`${where}(options).out: expected ${dtype} data (the layer's dtype), received ${describe(out.data)}`);
-    const all: [string, FloatArray | null][] = [...reads, ['weight', this.weight.value.data], ['weight.grad', this.weight.grad.data],
+    const label = `${where}(options).out`;
+    const data = checkOutShape(label, out, shape, { dtype: dtypeOf(this.weight.value.data), noun: 'layer' });
+    const params: ReadArray[] = [['weight', this.weight.value.data], ['weight.grad', this.weight.grad.data],
       ['bias', this.bias?.value.data ?? null], ['bias.grad', this.bias?.grad.data ?? null]];
-    for (const [name, data] of all) {
-      if (data && sharesMemory(out.data, data)) throw new RangeError(`${where}(options).out: expected memory of its own, received an array that shares memory with ${name}`);
-    }
+    const clash = firstOverlap(data, [reads, params]);
+    if (clash) throw sharedMemoryError(label, clash);
     return out;
   }
 
