@@ -13,6 +13,7 @@
 #include "gated.h"
 #include "threads.h"
 #include "transpose.h"
+#include "vec.h"
 
 namespace fastrnn {
 namespace {
@@ -27,17 +28,10 @@ constexpr i64 kCols = kTileCols;  // output columns per work item (and per tile)
 // whatever the blocking, so results are too).
 constexpr i64 kRowBlock = 4;
 
-// Sums kept in vector registers: GCC vector types, lowered to each path's own registers.
-typedef float Vec16 __attribute__((vector_size(64), aligned(4)));
-
-FASTRNN_GATED_INLINE Vec16 load16(const float* p) {
-  Vec16 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-FASTRNN_GATED_INLINE void store16(float* p, Vec16 v) { __builtin_memcpy(p, &v, sizeof v); }
-typedef float Vec8 __attribute__((vector_size(32)));
-typedef float Vec4 __attribute__((vector_size(16)));
+// Sums kept in vector registers (vec.h).
+using vec::Vec16;
+using vec::Vec8;
+using vec::Vec4;
 
 // The 16 lanes of a dot product summed in one fixed tree (halves, quarters, then pairs): a few vector adds
 // instead of a 16-long chain of dependent scalar adds, and the same order on every path and thread count.
@@ -62,9 +56,9 @@ FASTRNN_GATED_INLINE void abt_block(const float* __restrict a, i64 lda, const fl
   i64 k = 0;
   for (; k + kLanes <= K; k += kLanes) {
     Vec16 av[MB];
-    for (int i = 0; i < MB; i++) av[i] = load16(a + i * lda + k);
+    for (int i = 0; i < MB; i++) av[i] = vec::load<Vec16>(a + i * lda + k);
     for (int j = 0; j < NB; j++) {
-      const Vec16 wv = load16(w + j * K + k);
+      const Vec16 wv = vec::load<Vec16>(w + j * K + k);
       for (int i = 0; i < MB; i++) lane[i][j] += av[i] * wv;
     }
   }
@@ -98,26 +92,26 @@ struct Abt {
 
 // A full tile of kCols columns: the MB·kCols sums live in vector registers (GCC vector types, lowered to
 // each path's registers) across the whole k loop, where the generic loop below reloads and stores c for
-// every k. Each element still gets the same sequence of operations (c, then + a_k·w_k in k order, multiply
-// and add unfused), so the results are those of the generic loop.
+// every k. Each element still gets the same sequence of operations (c, then + a_k·w_k in k order, fused
+// or not as the path's contraction makes both loops), so the results are those of the generic loop.
 
 template <int MB>
 FASTRNN_GATED_INLINE void ab_tile(const float* __restrict a, i64 lda, const float* __restrict w, i64 ldw, i64 K,
                                   float* __restrict c, i64 ldc, bool acc) {
   Vec16 s[MB][kTileVecs];
   for (int i = 0; i < MB; i++)
-    for (int v = 0; v < kTileVecs; v++) s[i][v] = acc ? load16(c + i * ldc + 16 * v) : Vec16{};
+    for (int v = 0; v < kTileVecs; v++) s[i][v] = acc ? vec::load<Vec16>(c + i * ldc + 16 * v) : Vec16{};
   for (i64 k = 0; k < K; k++) {
     const float* __restrict wr = w + k * ldw;
     Vec16 wv[kTileVecs];
-    for (int v = 0; v < kTileVecs; v++) wv[v] = load16(wr + 16 * v);
+    for (int v = 0; v < kTileVecs; v++) wv[v] = vec::load<Vec16>(wr + 16 * v);
     for (int i = 0; i < MB; i++) {
       const float av = a[i * lda + k];
       for (int v = 0; v < kTileVecs; v++) s[i][v] += av * wv[v];
     }
   }
   for (int i = 0; i < MB; i++)
-    for (int v = 0; v < kTileVecs; v++) store16(c + i * ldc + 16 * v, s[i][v]);
+    for (int v = 0; v < kTileVecs; v++) vec::store(c + i * ldc + 16 * v, s[i][v]);
 }
 
 template <int MB>

@@ -1,21 +1,16 @@
 #include "transpose.h"
 
+#include "vec.h"
+
 namespace fastrnn {
 namespace {
 
-typedef float Vec8 __attribute__((vector_size(32), aligned(4)));
-
-FASTRNN_GATED_INLINE Vec8 load8(const float* p) {
-  Vec8 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-FASTRNN_GATED_INLINE void store8(float* p, Vec8 v) { __builtin_memcpy(p, &v, sizeof v); }
+using vec::Vec8;
 
 // One full 8×8 block: three rounds of pairwise interleaves (rows → pairs → quads → columns).
 FASTRNN_GATED_INLINE void block8(const float* __restrict s, i64 lds, float* __restrict d, i64 ldd) {
   Vec8 r[8], t[8], u[8];
-  for (int i = 0; i < 8; i++) r[i] = load8(s + i * lds);
+  for (int i = 0; i < 8; i++) r[i] = vec::load<Vec8>(s + i * lds);
   for (int i = 0; i < 8; i += 2) {
     t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
     t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
@@ -28,8 +23,8 @@ FASTRNN_GATED_INLINE void block8(const float* __restrict s, i64 lds, float* __re
   }
   // u[0..3] hold columns 0–3 (low halves) and 4–7 (high halves) of rows 0–3; u[4..7] the same of rows 4–7.
   for (int c = 0; c < 4; c++) {
-    store8(d + c * ldd, __builtin_shufflevector(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11));
-    store8(d + (c + 4) * ldd, __builtin_shufflevector(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+    vec::store(d + c * ldd, __builtin_shufflevector(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+    vec::store(d + (c + 4) * ldd, __builtin_shufflevector(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15));
   }
 }
 
