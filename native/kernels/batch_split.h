@@ -61,10 +61,12 @@ void for_each_rank_range(const Context& ctx, const std::vector<i64>& bounds, F&&
   ctx.pool->parallel_for(parts, static_cast<int>(parts), [&](i64 k) { f(one, bounds[k], bounds[k + 1]); });
 }
 
-// Ranks of [j0, j1) still running at step s: [j0, j0 + n), n ≤ 0 when none is.
-inline i64 running_in(const Plan& plan, i64 s, i64 j0, i64 j1) {
-  const i64 n = plan.count[s] < j1 ? plan.count[s] : j1;
-  return n - j0;
+// Where the ranks of [j0, j1) still running at step s end: they are [j0, ranks_end), none when it is j0
+// (a ragged range ends early going forward and starts late going back; no rank runs past the last step).
+inline i64 ranks_end(const Plan& plan, i64 s, i64 j0, i64 j1) {
+  if (s >= plan.steps) return j0;
+  const i64 end = plan.count[s] < j1 ? plan.count[s] : j1;
+  return end > j0 ? end : j0;
 }
 
 // The same rows seen from rank j0: row(j) of the result is row(j0 + j) of r.

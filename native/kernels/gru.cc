@@ -267,9 +267,8 @@ void gru_forward(const Context& ctx, const ForwardArgs& a) {
   // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
     for (i64 s = 0; s < plan.steps; s++) {
-      const i64 n = running_in(plan, s, j0, j1);
-      if (n <= 0) break;  // ranks run longest first: none of this range is left
-      const i64 r1 = j0 + n;
+      const i64 r1 = ranks_end(plan, s, j0, j1), n = r1 - j0;
+      if (n == 0) break;  // ranks run longest first: none of this range is left
       const float* hprev = hprev_of(s);
       const i64 ldh = ldh_of(s);
       const FwdStep st = step_of(s);
@@ -335,9 +334,9 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
     else ops.gemm(c, j1 - j0, H, G3, MatView{d, ldd, 1}, whh, dh + j0 * H, H, true, nullptr);
   };
   // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
-  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  // threads. The range's ranks running at step s are [j0, at(s)).
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
-    auto at = [&](i64 s) { return std::max(j0, std::min(j1, plan.count[s])); };
+    auto at = [&](i64 s) { return ranks_end(plan, s, j0, j1); };
     seed(j0, at(S - 1));
     rows(step(S - 1), dh, H, j0, at(S - 1), 0, H);
     for (i64 s = S - 1; s >= 1; s--) {
@@ -362,7 +361,7 @@ void gru_backward(const Context& ctx, const BackwardArgs& a) {
     }
     times_whh(c, 0, j0, j1);  // dh0 = z ⊙ dh (left by the last epilogue) + dgh_first · W_hh
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, 3 * H * H), run_ranks);
+  for_each_rank_range(ctx, rank_split(ctx, plan, 3 * H * H), run_ranks);
   scatter_ranks(plan, dh, H, a.dh0);
 
   weight_gradients(ctx, WeightGradArgs{&plan, &q, G3, dgi, dgh, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,

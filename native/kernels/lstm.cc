@@ -116,9 +116,8 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
   // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
     for (i64 s = 0; s < plan.steps; s++) {
-      const i64 n = running_in(plan, s, j0, j1);
-      if (n <= 0) break;  // ranks run longest first: none of this range is left
-      const i64 r1 = j0 + n;
+      const i64 r1 = ranks_end(plan, s, j0, j1), n = r1 - j0;
+      if (n == 0) break;  // ranks run longest first: none of this range is left
       const FwdStep st = step_of(s);
       const float* hprev = hprev_of(s);
       const i64 ldh = ldh_of(s);
@@ -151,7 +150,7 @@ void lstm_forward(const Context& ctx, const ForwardArgs& a) {
     }
   };
   if (small && !proj) lockstep(ctx, plan.steps, L.panels, small_group);
-  else for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, 4 * H * P + (proj ? P * H : 0)), run_ranks);
+  else for_each_rank_range(ctx, rank_split(ctx, plan, 4 * H * P + (proj ? P * H : 0)), run_ranks);
   for (i64 j = 0; j < B; j++) {
     const i64 s = plan.last[j], b = plan.batch[j];
     std::memcpy(a.hN + b * P, step_rows(plan, s, y, q.y_stride, true).row(j), sizeof(float) * P);
@@ -218,9 +217,9 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
   float* whr = proj && !small ? scratch(kScratchWeightIh, packed_b_size(ops, P, H)) : nullptr;
   if (whr) ops.pack_b(ctx, MatView{a.w_hr, H, 1}, P, H, whr);  // W_hr as B[K=P, N=H]
   // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
-  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  // threads. The range's ranks running at step s are [j0, at(s)).
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
-    auto at = [&](i64 s) { return s >= S ? j0 : std::max(j0, std::min(j1, plan.count[s])); };
+    auto at = [&](i64 s) { return ranks_end(plan, s, j0, j1); };
     if (!proj) {
       seed(j0, at(S - 1));
       rows(step(S - 1), dh, H, j0, at(S - 1), 0, H);
@@ -271,7 +270,7 @@ void lstm_backward(const Context& ctx, const BackwardArgs& a) {
     }
     times_whh(c, 0, j0, j1);  // dh0 (by rank) = dpre_first · W_hh
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, 4 * H * P + (proj ? P * H : 0)), run_ranks);
+  for_each_rank_range(ctx, rank_split(ctx, plan, 4 * H * P + (proj ? P * H : 0)), run_ranks);
   if (proj) {
     // dW_hr += Σ_rows dh_tᵀ · h̃_t.
     if (plan.rows <= kSmallRows) {

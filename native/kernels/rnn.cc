@@ -149,8 +149,8 @@ void rnn_forward(const Context& ctx, RnnAct act, const ForwardArgs& a) {
   // Ranks [j0, j1) through every step (batch_split.h); c splits each step's columns when it has threads.
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
     for (i64 s = 0; s < plan.steps; s++) {
-      const i64 n = running_in(plan, s, j0, j1);
-      if (n <= 0) break;  // ranks run longest first: none of this range is left
+      const i64 n = ranks_end(plan, s, j0, j1) - j0;
+      if (n == 0) break;  // ranks run longest first: none of this range is left
       float* yt = yw + plan.base[s] * ld + j0 * lds;
       const i64 ldp = s == 0 ? H : lds;
       const float* prev = s == 0 ? (h0r ? h0r + j0 * H : nullptr) : yw + plan.base[s - 1] * ld + j0 * lds;
@@ -208,9 +208,9 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
   };
   float* dh0r = scratch(kScratchStepsT, static_cast<std::size_t>(BH));
   // Ranks [j0, j1) back through every step (batch_split.h); c splits each step's columns when it has
-  // threads. at(s) is where the range's ranks running at step s end (a ragged range starts late).
+  // threads. The range's ranks running at step s are [j0, at(s)).
   auto run_ranks = [&](const Context& c, i64 j0, i64 j1) {
-    auto at = [&](i64 s) { return std::max(j0, std::min(j1, plan.count[s])); };
+    auto at = [&](i64 s) { return ranks_end(plan, s, j0, j1); };
     seed(S - 1, j0, at(S - 1));
     for (i64 s = S - 1; s >= 1; s--) {
       const i64 m = at(s);
@@ -225,7 +225,7 @@ void rnn_backward(const Context& ctx, RnnAct act, const BackwardArgs& a) {
     }
     times_whh(c, j1 - j0, dpre + plan.base[0] * H + j0 * lds, lds, dh0r + j0 * H, H, nullptr);
   };
-  for_each_rank_range(ctx, small ? std::vector<i64>{0, B} : rank_split(ctx, plan, H * H), run_ranks);
+  for_each_rank_range(ctx, rank_split(ctx, plan, H * H), run_ranks);
   scatter_ranks(plan, dh0r, H, a.dh0);
   weight_gradients(ctx, WeightGradArgs{&plan, &q, H, dpre, dpre, a.x, a.y, h0r, a.w_ih, a.dx, a.dw_ih, a.dw_hh,
                                        a.db_ih, a.db_hh});
